@@ -181,6 +181,8 @@ export function analyze(model: Model): ModelInfo {
   const first = model.layers[0]!;
   if (first.kind !== 'input') throw new GenRtlError(where, `the first layer must be the input, got "${first.name}" (${first.kind})`);
 
+  if (!model.layers.some((l) => l.name === model.output)) throw new GenRtlError(where, `output "${model.output}" is not a layer`);
+
   const byName = new Map<string, LayerInfo>();
   const used = new Set<string>();
   const infos: LayerInfo[] = [];
@@ -231,8 +233,7 @@ export function analyze(model: Model): ModelInfo {
     byName.set(layer.name, info);
   }
 
-  const out = byName.get(model.output);
-  if (!out) throw new GenRtlError(where, `output "${model.output}" is not a layer`);
+  const out = byName.get(model.output)!;
   if (out.layer !== model.layers[model.layers.length - 1]) {
     throw new GenRtlError(where, `the output layer "${model.output}" must be the last layer`);
   }

@@ -75,8 +75,9 @@ export class NetBuilder {
     return this.push({ kind: 'maxpool', name, inputs: [x.name], kernel, stride, pad }, x.channels);
   }
 
-  avgpool(name: string, x: Tensor): Tensor {
-    return this.push({ kind: 'avgpool', name, inputs: [x.name], relu: false }, x.channels);
+  /** ReLU by default: in the zoo the pooled features are post-ReLU, so unsigned keeps a bit. */
+  avgpool(name: string, x: Tensor, relu = true): Tensor {
+    return this.push({ kind: 'avgpool', name, inputs: [x.name], relu }, x.channels);
   }
 
   /** `inFeatures` is the flattened input size (H·W·C). */

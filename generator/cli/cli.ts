@@ -1,0 +1,88 @@
+/**
+ * The `gen-rtl` command line. Exit codes: 0 ok, 1 invalid input or failed
+ * check, 2 usage error, 3 internal error (a bug in gen-rtl).
+ */
+import yargs from 'yargs';
+import { GenRtlError } from '../util/errors.js';
+import { inspect, run, zooList, zooWrite } from './commands.js';
+import { processIo, type CliIo } from './io.js';
+
+export const EXIT_OK = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 3;
+
+class UsageError extends Error {}
+
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let code = EXIT_OK;
+  const parser = yargs()
+    .scriptName('gen-rtl')
+    .usage('$0 <command> [options]\n\nCompile binarized pattern networks (SEP-Nets) to bit-exact FPGA RTL.')
+    .option('json', { type: 'boolean', default: false, describe: 'machine-readable result on stdout' })
+    .command(
+      'zoo [name]',
+      'write a zoo model (seeded weights) as .sepb, or list the zoo',
+      (y) =>
+        y
+          .positional('name', { type: 'string', describe: 'zoo model name (see --list)' })
+          .option('out', { type: 'string', describe: 'output .sepb file' })
+          .option('seed', { type: 'number', describe: 'weight and calibration seed (default 1)' })
+          .option('list', { type: 'boolean', default: false, describe: 'list the zoo' }),
+      (a) => {
+        if (a.list) return zooList(io, a.json);
+        if (!a.name) throw new UsageError('zoo: give a model name (gen-rtl zoo --list shows them)');
+        if (!a.out) throw new UsageError('zoo: --out FILE.sepb is required');
+        return zooWrite(io, a.name, a.out, a.seed, a.json);
+      },
+    )
+    .command(
+      'inspect <model>',
+      'layers, shapes, parameters, MACs and sizes of a .sepb model',
+      (y) => y.positional('model', { type: 'string', demandOption: true, describe: '.sepb file' }),
+      (a) => inspect(io, a.model, a.json),
+    )
+    .command(
+      'run <model>',
+      'reference inference on one image: logits and class',
+      (y) =>
+        y
+          .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
+          .option('input', { type: 'string', demandOption: true, describe: 'PNG, NPY of uint8 pixels, or IDX image file' })
+          .option('index', { type: 'number', describe: 'image index in an IDX/NPY set' })
+          .option('float', { type: 'boolean', default: false, describe: 'use the float reference instead of the integer one' }),
+      (a) => run(io, a.model, a.input, a.index, a.float, a.json),
+    )
+    .demandCommand(1, 'give a command')
+    .strict()
+    .recommendCommands()
+    .help()
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    })
+    .showHelpOnFail(false);
+
+  let output = '';
+  try {
+    await parser.parseAsync([...argv], {}, (_err, _argv, out) => {
+      output = out;
+    });
+    if (output) io.stdout(`${output}\n`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`gen-rtl: ${e.message}\nRun 'gen-rtl --help' for usage.\n`);
+      code = EXIT_USAGE;
+    } else if (e instanceof GenRtlError) {
+      io.stderr(`error: ${e.message}\n`);
+      code = EXIT_INVALID;
+    } else {
+      const msg = e instanceof Error ? e.message : String(e);
+      io.stderr(`gen-rtl: internal error: ${msg}\nThis is a bug in gen-rtl; please report it with the command that caused it.\n`);
+      code = EXIT_INTERNAL;
+    }
+  }
+  return code;
+}

@@ -1,0 +1,142 @@
+/**
+ * The built CLI as a user runs it: exit codes, one-line errors, JSON fields.
+ * `npm test` builds dist/ first.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadImage } from '../../generator/io/images.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'dist', 'generator', 'cli', 'main.js');
+
+function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** An NPY v1.0 file of uint8 pixels. */
+function npyUint8(data: Uint8Array, shape: readonly number[]): Uint8Array {
+  let header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11) + '\n';
+  const head = new Uint8Array(10 + header.length);
+  head.set([0x93, ...Buffer.from('NUMPY'), 1, 0]);
+  new DataView(head.buffer).setUint16(8, header.length, true);
+  head.set(Buffer.from(header, 'latin1'), 10);
+  return Buffer.concat([head, data]);
+}
+
+let dir: string;
+let tiny: string;
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm test does)`);
+  dir = mkdtempSync(join(tmpdir(), 'gen-rtl-cli-'));
+  tiny = join(dir, 'tiny.sepb');
+  expect(cli('zoo', 'sepnet-tiny-28', '--out', tiny).code).toBe(0);
+});
+
+describe('gen-rtl CLI', () => {
+  it('--help exits 0 and names the commands', () => {
+    const r = cli('--help');
+    expect(r.code).toBe(0);
+    for (const c of ['zoo', 'inspect', 'run']) expect(r.stdout).toContain(`gen-rtl ${c}`);
+  });
+
+  it('usage errors exit 2', () => {
+    expect(cli().code).toBe(2);
+    expect(cli('frobnicate').code).toBe(2);
+    expect(cli('zoo', 'sepnet-tiny-28').code).toBe(2);
+    expect(cli('run', tiny).code).toBe(2);
+  });
+
+  it('zoo --list --json lists every model', () => {
+    const r = cli('zoo', '--list', '--json');
+    expect(r.code).toBe(0);
+    const names = JSON.parse(r.stdout).models.map((m: { name: string }) => m.name);
+    expect(names).toEqual(['sepnet-small', 'sepnet-large', 'resnet20', 'resnet32', 'resnet44', 'resnet56', 'sepnet-tiny-28', 'sepnet-tiny-32']);
+  });
+
+  it('an unknown zoo model exits 1 with a one-line error', () => {
+    const r = cli('zoo', 'alexnet', '--out', join(dir, 'a.sepb'));
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/zoo model "alexnet": unknown/);
+    expect(existsSync(join(dir, 'a.sepb'))).toBe(false);
+  });
+
+  it('inspect --json has the documented fields', () => {
+    const r = cli('inspect', tiny, '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.name).toBe('sepnet-tiny-28');
+    expect(j.input).toEqual({ height: 28, width: 28, channels: 1 });
+    expect(j.classes).toBe(10);
+    expect(Object.keys(j.params).sort()).toEqual(['binary', 'full', 'int8', 'pattern']);
+    expect(Object.keys(j.macs).sort()).toEqual(['binary', 'int8']);
+    expect(j.sizeBytes).toBe(readFileSync(tiny).length);
+    expect(j.layers.map((l: { kind: string }) => l.kind)).toContain('prb');
+    expect(j.params.full).toBe(j.layers.reduce((s: number, l: { params: { full: number } }) => s + l.params.full, 0));
+  });
+
+  it('run agrees between the PNG sample and the same pixels as NPY, and JSON has logits and class', () => {
+    const png = join(ROOT, 'models', 'samples', 'fashion-0.png');
+    const a = cli('run', tiny, '--input', png, '--json');
+    expect(a.code).toBe(0);
+    const ja = JSON.parse(a.stdout);
+    expect(ja.logits).toHaveLength(10);
+    expect(ja.logits.every((v: number) => Number.isInteger(v))).toBe(true);
+    expect(ja.class).toBe(ja.logits.indexOf(Math.max(...ja.logits)));
+    const npy = join(dir, 'fashion-0.npy');
+    writeFileSync(npy, npyUint8(loadImage(png).data, [28, 28]));
+    expect(JSON.parse(cli('run', tiny, '--input', npy, '--json').stdout).logits).toEqual(ja.logits);
+    const f = JSON.parse(cli('run', tiny, '--input', png, '--float', '--json').stdout);
+    expect(f.reference).toBe('float');
+    expect(f.logits).toHaveLength(10);
+  });
+
+  it('run reads an IDX image by --index', () => {
+    const idx = new Uint8Array(16 + 2 * 28 * 28);
+    new DataView(idx.buffer).setUint32(0, 0x00000803);
+    new DataView(idx.buffer).setUint32(4, 2);
+    new DataView(idx.buffer).setUint32(8, 28);
+    new DataView(idx.buffer).setUint32(12, 28);
+    idx.fill(200, 16 + 28 * 28);
+    const file = join(dir, 'two.idx');
+    writeFileSync(file, idx);
+    const r = cli('run', tiny, '--input', file, '--index', '1', '--json');
+    expect(r.code).toBe(0);
+    expect(cli('run', tiny, '--input', file, '--index', '2').stderr).toMatch(/index 2/);
+  });
+
+  it('malformed models exit 1 with one line and no stack trace', () => {
+    const good = readFileSync(tiny);
+    const cases: Record<string, Uint8Array> = {
+      truncated: good.subarray(0, 1000),
+      flipped: Uint8Array.from(good, (b, i) => (i === 500 ? b ^ 4 : b)),
+      garbage: Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919) & 255),
+      empty: new Uint8Array(0),
+    };
+    for (const [name, bytes] of Object.entries(cases)) {
+      const file = join(dir, `${name}.sepb`);
+      writeFileSync(file, bytes);
+      const r = cli('inspect', file);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr.trim().split('\n'), name).toHaveLength(1);
+      expect(r.stderr, name).toMatch(/^error: .*\.sepb/);
+      expect(r.stderr, name).not.toMatch(/at .*\.js:\d+/);
+    }
+  });
+
+  it('an image of the wrong size is rejected clearly', () => {
+    const r = cli('run', tiny, '--input', join(dir, 'missing.png'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/missing\.png/);
+  });
+
+  it('leaves no temporary files behind', () => {
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
