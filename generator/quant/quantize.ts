@@ -80,6 +80,9 @@ class ErrorTally {
 /** Quantizes weights; requantizations are placeholders until calibration. */
 function draftLayer(fl: FloatLayer, fm: FloatModel, policy: BinarizePolicy, bin: ErrorTally, i8: ErrorTally, channelsOf: Map<string, number>): Layer {
   const isOutput = fl.name === fm.output;
+  if (isOutput && 'relu' in fl && fl.relu) {
+    throw new GenRtlError(`layer "${fl.name}" (${fl.kind})`, 'the output layer cannot have a fused ReLU: logits are signed (drop the final ReLU; the class stays the same)');
+  }
   const base = { name: fl.name, inputs: fl.inputs };
   switch (fl.kind) {
     case 'input':
@@ -163,10 +166,12 @@ function scaleFor(peak: number, t: ActType): number {
 /** Output scales of every layer; concat inputs share one scale (their largest). */
 function assignScales(info: ModelInfo, peak: Map<string, number>): Map<string, number> {
   const scale = new Map<string, number>();
-  // A pass-through layer's scale is its producer's: follow max pools back.
-  const root = (name: string): string => {
+  // The requantizing layers a pass-through layer's scale comes from.
+  const roots = (name: string): string[] => {
     const l = info.byName.get(name)!.layer;
-    return l.kind === 'maxpool' ? root(l.inputs[0]!) : name;
+    if (l.kind === 'maxpool') return roots(l.inputs[0]!);
+    if (l.kind === 'concat') return l.inputs.flatMap(roots);
+    return [name];
   };
   for (const { layer, outType } of info.layers) {
     if (layer.kind === 'maxpool' || layer.kind === 'concat') continue;
@@ -175,13 +180,12 @@ function assignScales(info: ModelInfo, peak: Map<string, number>): Map<string, n
   }
   for (const { layer } of info.layers) {
     if (layer.kind !== 'concat') continue;
-    const roots = layer.inputs.map(root);
-    const common = Math.max(...roots.map((r) => scale.get(r)!));
-    for (const r of roots) scale.set(r, common);
+    const rs = roots(layer.name);
+    const common = Math.max(...rs.map((r) => scale.get(r)!));
+    for (const r of rs) scale.set(r, common);
   }
   for (const { layer } of info.layers) {
-    if (layer.kind === 'maxpool') scale.set(layer.name, scale.get(root(layer.name))!);
-    if (layer.kind === 'concat') scale.set(layer.name, scale.get(root(layer.inputs[0]!))!);
+    if (layer.kind === 'maxpool' || layer.kind === 'concat') scale.set(layer.name, scale.get(roots(layer.name)[0]!)!);
   }
   return scale;
 }

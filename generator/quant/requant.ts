@@ -22,7 +22,9 @@ export function requantParams(real: readonly Float64Array[], realBias: Float64Ar
   const bias = new Int32Array(channels);
   const shift = new Uint8Array(channels);
   for (let c = 0; c < channels; c++) {
-    let s = SHIFT_MAX;
+    // A dead channel (all zero) needs no shift; a large one would only widen the sum.
+    const dead = realBias[c] === 0 && real.every((r) => r[c] === 0);
+    let s = dead ? 0 : SHIFT_MAX;
     const fits = (k: number): boolean =>
       real.every((r) => Math.abs(Math.round(r[c]! * 2 ** k)) <= MULT_TARGET) &&
       Math.abs(Math.round(realBias[c]! * 2 ** k)) <= BIAS_LIMIT;

@@ -38,7 +38,7 @@ export const FLOAT_EXECUTORS: Executors = {
     const C = layer.channels;
     const y = new Float64Array(px.data.length);
     for (let i = 0; i < y.length; i++) y[i] = (px.data[i]! / 255 - layer.mean[i % C]!) / layer.std[i % C]!;
-    return y;
+    return finish(y, null, layer.requant);
   },
   binconv: ({ layer, inShapes }, [x]) => {
     const cinG = inShapes[0]!.channels / layer.geom.groups;
