@@ -31,6 +31,7 @@ export interface AccTerm {
 export interface LayerInfo {
   readonly layer: Layer;
   readonly inShapes: readonly Shape[];
+  readonly inTypes: readonly ActType[];
   readonly outShape: Shape;
   readonly outType: ActType;
   /** One accumulator per requantization term (empty for max pool and concat). */
@@ -223,6 +224,7 @@ export function analyze(model: Model): ModelInfo {
     const info: LayerInfo = {
       layer,
       inShapes,
+      inTypes: ins.map((o) => o.type),
       outShape,
       outType,
       acc: terms.map((range) => ({ range, bits: signedBits(range) })),

@@ -1,0 +1,94 @@
+/**
+ * Folding: how much of each stage's work runs in parallel. A conv-like stage
+ * computes PE output channels per step over SIMD input channels; pointwise
+ * stages (add, average pool) handle PE channels per cycle. Legal values divide
+ * the per-group channel counts exactly.
+ */
+import { z } from 'zod';
+import type { LayerInfo, ModelInfo } from '../ir/analyze.js';
+import { GenRtlError } from '../util/errors.js';
+
+export interface Fold {
+  readonly pe: number;
+  readonly simd: number;
+}
+
+export type Folding = ReadonlyMap<string, Fold>;
+
+/** The channel counts a stage's folding must divide: [PE limit, SIMD limit]; null: no knob. */
+export function foldLimits(l: LayerInfo): { pe: number; simd: number } | null {
+  const layer = l.layer;
+  switch (layer.kind) {
+    case 'binconv':
+    case 'conv':
+    case 'prb':
+      return { pe: layer.outChannels / layer.geom.groups, simd: l.inShapes[0]!.channels / layer.geom.groups };
+    case 'fc':
+      return { pe: layer.outChannels, simd: l.inShapes[0]!.channels };
+    case 'input':
+      return { pe: 1, simd: 1 };
+    case 'add':
+    case 'avgpool':
+      return { pe: l.outShape.channels, simd: 1 };
+    case 'maxpool':
+    case 'concat':
+      return null;
+  }
+}
+
+function largestDivisorAtMost(n: number, cap: number): number {
+  for (let d = Math.min(n, cap); d >= 1; d--) if (n % d === 0) return d;
+  return 1;
+}
+
+/** The default until the mapper chooses: all input channels of a group per step, one output channel. */
+export function defaultFold(l: LayerInfo): Fold {
+  const lim = foldLimits(l);
+  if (!lim) return { pe: 1, simd: 1 };
+  switch (l.layer.kind) {
+    case 'add':
+    case 'avgpool':
+      return { pe: largestDivisorAtMost(lim.pe, 8), simd: 1 };
+    default:
+      return { pe: 1, simd: lim.simd };
+  }
+}
+
+export function checkFold(l: LayerInfo, f: Fold): void {
+  const where = `stage "${l.layer.name}" (${l.layer.kind})`;
+  const lim = foldLimits(l);
+  if (!lim) {
+    if (f.pe !== 1 || f.simd !== 1) throw new GenRtlError(where, 'has no folding knobs (pe and simd must be 1)');
+    return;
+  }
+  for (const [knob, v, max] of [['pe', f.pe, lim.pe], ['simd', f.simd, lim.simd]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1 || max % v !== 0) {
+      throw new GenRtlError(where, `${knob} ${v} must be a positive divisor of ${max} (${knob === 'pe' ? 'output' : 'input'} channels per group)`);
+    }
+  }
+}
+
+const foldFile = z.strictObject({
+  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional() })),
+});
+
+/** Folding of every stage: defaults, overridden by a parsed folding JSON ({"stages": {"<layer>": {"pe", "simd"}}}). */
+export function resolveFolding(info: ModelInfo, json: unknown, source: string): Folding {
+  const out = new Map<string, Fold>();
+  for (const l of info.layers) out.set(l.layer.name, defaultFold(l));
+  if (json !== undefined) {
+    const parsed = foldFile.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new GenRtlError(source, `${issue.path.join('.') || 'folding'}: ${issue.message}`);
+    }
+    for (const [name, f] of Object.entries(parsed.data.stages)) {
+      const l = info.byName.get(name);
+      if (!l) throw new GenRtlError(source, `stage "${name}" is not a layer of model "${info.model.name}"`);
+      const base = out.get(name)!;
+      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd });
+    }
+  }
+  for (const l of info.layers) checkFold(l, out.get(l.layer.name)!);
+  return out;
+}

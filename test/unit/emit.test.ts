@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { readModelFile } from '../../generator/format/model-file.js';
+import { resolveFolding } from '../../generator/emit/fold.js';
+import { generate } from '../../generator/emit/generate.js';
+import { packRow } from '../../generator/emit/hex.js';
+import { layerIdent, sanitize, topName } from '../../generator/emit/names.js';
+import { GenRtlError } from '../../generator/util/errors.js';
+import { zooModel } from '../../generator/zoo/index.js';
+
+describe('ROM rows', () => {
+  it('packs field 0 into the low bits, two\'s complement, MSD first', () => {
+    expect(packRow([1, 0, 1, 1], 1)).toBe('d');
+    expect(packRow([-1, 2], 8)).toBe('02ff');
+    expect(packRow([-128, 127], 8)).toBe('7f80');
+    // 18-bit fields: 5 and -2 → bits [17:0] = 5, [35:18] = 0x3fffe.
+    expect(packRow([5, -2], 18)).toBe(((0x3fffen << 18n) | 5n).toString(16).padStart(9, '0'));
+    expect(packRow([7], 6)).toBe('07');
+  });
+});
+
+describe('identifiers', () => {
+  it('turns any layer name into a unique Verilog identifier', () => {
+    expect(layerIdent(3, 'conv1')).toBe('L3_conv1');
+    expect(layerIdent(4, 'module')).toBe('L4_module');
+    expect(layerIdent(5, '/features/0/conv.weight "x"')).toBe('L5_features_0_conv_weight_x');
+    expect(layerIdent(6, 'Ünïcödé')).toBe('L6_Unicode');
+    expect(layerIdent(7, '....')).toBe('L7');
+    expect(sanitize('a'.repeat(100)).length).toBeLessThanOrEqual(32);
+    expect(topName('sepnet-tiny-28')).toBe('gr_top_sepnet_tiny_28');
+  });
+});
+
+describe('generate', () => {
+  const info = zooModel('sepnet-tiny-28').info;
+  const folding = resolveFolding(info, undefined, 'default');
+
+  it('is deterministic: same model and options give the same files', () => {
+    const a = generate(info, { folding, device: null, clockMhz: 100 }).files;
+    const b = generate(info, { folding, device: null, clockMhz: 100 }).files;
+    expect(b).toEqual(a);
+    expect(a.map((f) => f.path)).toContain('filelist.f');
+    expect(a.map((f) => f.path)).toContain('manifest.json');
+    expect(a.some((f) => /\d{4}-\d\d-\d\d|\/work\/|\/tmp\//.test(f.content))).toBe(false);
+  });
+
+  it('writes a manifest with top, ports, folding, predicted cycles and hashes', () => {
+    const { files, design } = generate(info, { folding, device: 'xc7z020', clockMhz: 150 });
+    const m = JSON.parse(files.find((f) => f.path === 'manifest.json')!.content);
+    expect(m.top).toBe('gr_top_sepnet_tiny_28');
+    expect(m.ports.map((p: { name: string }) => p.name)).toContain('s_axis_tdata');
+    expect(m.stages).toHaveLength(info.layers.length);
+    expect(m.predictedCyclesPerImage).toBe(design.predictedCyclesPerImage);
+    // conv1: 16 output channels × 9 taps × 1 input step per pixel, 28×28 pixels.
+    expect(m.stages.find((s: { name: string }) => s.name === 'conv1').cyclesPerImage).toBe(16 * 9 * 28 * 28);
+    for (const f of m.files) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const list = files.find((f) => f.path === 'filelist.f')!.content.trim().split('\n');
+    expect(list[list.length - 1]).toBe('rtl/gr_top_sepnet_tiny_28.v');
+  });
+
+  it('accepts a legal folding file and names the stage of an illegal one', () => {
+    const ok = resolveFolding(info, { stages: { conv1: { pe: 4 }, module1_prb1: { pe: 2, simd: 2 } } }, 'f.json');
+    expect(ok.get('conv1')).toEqual({ pe: 4, simd: 1 });
+    expect(() => resolveFolding(info, { stages: { conv1: { pe: 3 } } }, 'f.json')).toThrow(/stage "conv1" \(binconv\): pe 3 must be a positive divisor of 16/);
+    expect(() => resolveFolding(info, { stages: { module1_prb1: { simd: 3 } } }, 'f.json')).toThrow(/simd 3 must be a positive divisor of 4/);
+    expect(() => resolveFolding(info, { stages: { nope: { pe: 1 } } }, 'f.json')).toThrow(/stage "nope" is not a layer/);
+    expect(() => resolveFolding(info, { stages: { conv1: { pe: 'x' } } }, 'f.json')).toThrow(GenRtlError);
+  });
+
+  it('generates the shipped model too', () => {
+    const shipped = readModelFile('models/sepnet-tiny-28.sepb');
+    expect(generate(shipped, { folding: resolveFolding(shipped, undefined, 'd'), device: null, clockMhz: 100 }).design.stages.length).toBe(shipped.layers.length);
+  });
+});
