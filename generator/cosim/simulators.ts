@@ -1,0 +1,493 @@
+/**
+ * The simulator side of `gen-rtl cosim`: build a generated design (a directory holding `filelist.f`)
+ * with Verilator or Icarus Verilog around the harnesses in `sim/` (verilator_main.cpp, tb_top.sv),
+ * drive its AXI-Stream top level from a list of input beats, and read back the output beats.
+ *
+ * Both harnesses use the same xorshift32 stall generator and cycle numbering, so for one seed the
+ * two simulators see the same valid/ready pattern and report the same cycle stamps.
+ * File formats and the argument list: see the header of sim/verilator_main.cpp.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GenRtlError } from '../util/errors.js';
+
+export type SimulatorName = 'verilator' | 'iverilog';
+
+export interface SimBuild {
+  readonly simulator: SimulatorName;
+  readonly designDir: string;
+  readonly buildDir: string;
+  /** Verilator: the model binary; Icarus: the compiled `.vvp` file (run by `vvp`). */
+  readonly executable: string;
+  readonly buildSeconds: number;
+  /** The top module and its `s_axis_tdata` width, as built. */
+  readonly top: string;
+  readonly inBits: number;
+  /** Verilator: built with FST tracing. Icarus can always trace. */
+  readonly trace: boolean;
+}
+
+export interface SimRunOptions {
+  /** Input beats: `data` is the whole `s_axis_tdata` (0 ≤ data < 2^inBits). */
+  readonly stimulus: readonly { readonly data: bigint; readonly last: boolean }[];
+  /** Stop with status 'ok' once this many output beats have moved. */
+  readonly expectedBeats: number;
+  /** Probability (0..1) that `s_axis_tvalid` is withheld in a cycle (resolution 1e-6). */
+  readonly stallIn: number;
+  /** Probability (0..1) that `m_axis_tready` is low in a cycle (resolution 1e-6). */
+  readonly stallOut: number;
+  readonly seed: number;
+  /** Stop with status 'timeout' after this many cycles (after reset). */
+  readonly maxCycles: number;
+  /** Stop with status 'stalled' after this many cycles without an output beat. */
+  readonly idleLimit: number;
+  /** Waveform file (FST for Verilator; Icarus: FST if it ends in `.fst`, else VCD). */
+  readonly trace?: string;
+}
+
+export interface OutBeat {
+  readonly cycle: number;
+  /** The 32-bit value as a signed int. */
+  readonly data: number;
+  readonly last: boolean;
+}
+
+export interface SimRunResult {
+  readonly beats: readonly OutBeat[];
+  readonly totalCycles: number;
+  readonly status: 'ok' | 'timeout' | 'stalled';
+  /**
+   * Cycle on which input beats were accepted, for the first beat of every image (beat 0 and every
+   * beat after a `last` beat) and for every `last` beat; `index` is the stimulus index.
+   */
+  readonly inputAccepted: readonly { readonly index: number; readonly cycle: number }[];
+  readonly runSeconds: number;
+}
+
+const MARKER = '.gen-rtl-sim.json';
+const BUILD_TIMEOUT_S = 3600;
+
+/** The package root (the directory holding package.json and sim/), from src or dist layout. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'sim', 'verilator_main.cpp'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('gen-rtl: cannot find the package directory holding sim/verilator_main.cpp');
+    dir = up;
+  }
+}
+
+function which(cmd: string): string | null {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const p = join(dir, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+function findVvp(iverilog: string): string | null {
+  const sibling = join(dirname(iverilog), 'vvp');
+  try {
+    accessSync(sibling, constants.X_OK);
+    return sibling;
+  } catch {
+    return which('vvp');
+  }
+}
+
+/** Path of the simulator's main tool, or null when it (or a tool it needs: make, vvp) is missing. */
+export function findSimulator(name: SimulatorName): string | null {
+  if (name === 'verilator') {
+    const v = which('verilator');
+    return v !== null && which('make') !== null ? v : null;
+  }
+  const iv = which('iverilog');
+  return iv !== null && findVvp(iv) !== null ? iv : null;
+}
+
+interface ToolRun {
+  readonly status: number | null;
+  readonly timedOut: boolean;
+  /** "exit 2", "signal SIGSEGV", ... */
+  readonly exit: string;
+}
+
+/**
+ * Runs a tool with stdout and stderr appended to `log`, killed (SIGKILL) after `seconds`. The tool
+ * stays in our process group, so Ctrl-C or a kill of the group reaches it and what it started
+ * (make, g++). (coreutils timeout(1) would start a new group that such signals miss.)
+ */
+function runTool(tool: string, cmd: string, args: readonly string[], cwd: string, log: string, seconds: number): ToolRun {
+  const fd = openSync(log, 'a');
+  try {
+    writeSync(fd, `$ cd ${cwd} && ${[cmd, ...args].map(shellQuote).join(' ')}\n`);
+    const r = spawnSync(cmd, args, {
+      cwd,
+      stdio: ['ignore', fd, fd],
+      timeout: seconds * 1000,
+      killSignal: 'SIGKILL',
+    });
+    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOENT') throw new GenRtlError(tool, `cannot run ${cmd}: not found`);
+    const timedOut = code === 'ETIMEDOUT';
+    const exit = r.signal !== null ? `signal ${r.signal}` : `exit ${r.status ?? '?'}`;
+    writeSync(fd, `[${exit}${timedOut ? ', timed out' : ''}]\n`);
+    return { status: r.status, timedOut, exit };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The first line of a tool's log that reports an error (else its last line), for a one-line message. */
+function firstErrorLine(log: string): string {
+  let text: string;
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {
+    return '(no log)';
+  }
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('$ cd ') && !/^\[(exit|signal) /.test(l));
+  // The first real diagnostic; the wrappers' summaries (make's "*** Error", Verilator's "make ...
+  // exited", "Command Failed") and echoed compiler command lines only if nothing else matches.
+  const isError = (l: string): boolean => /\berror\b|\bfatal\b|Unable to open|file not found/i.test(l);
+  const isSummary = (l: string): boolean =>
+    /^make(\[\d+\])?: \*\*\*|^%Error: (make .* exited|Command Failed)|^(ccache |g\+\+|c\+\+|clang\+\+)/.test(l);
+  // Warnings are fatal in the Verilator build: "%Error: Exiting due to N warning(s)" points at them.
+  const isWarningExit = (l: string): boolean => /^%Error: Exiting due to \d+ warning/.test(l);
+  const hit =
+    lines.find((l) => isError(l) && !isSummary(l) && !isWarningExit(l)) ??
+    lines.find((l) => /^%Warning/.test(l)) ??
+    lines.find(isError);
+  const line = hit ?? lines[lines.length - 1] ?? '(empty log)';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+interface FileList {
+  readonly files: readonly string[];
+  readonly incdirs: readonly string[];
+}
+
+/** `filelist.f`: paths relative to the design directory, `//` or `#` comments, `+incdir+DIR`. */
+function readFileList(designDir: string): FileList {
+  const path = join(designDir, 'filelist.f');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new GenRtlError(path, 'cannot read the design file list');
+  }
+  const files: string[] = [];
+  const incdirs: string[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\/\/.*$/, '').replace(/#.*$/, '').trim();
+    for (const tok of line === '' ? [] : line.split(/\s+/)) {
+      if (tok.startsWith('+incdir+')) {
+        incdirs.push(...tok.slice('+incdir+'.length).split('+').filter((d) => d !== ''));
+      } else if (tok.startsWith('-') || tok.startsWith('+')) {
+        throw new GenRtlError(`${path}:${i + 1}`, `unsupported option ${tok} (only file paths and +incdir+)`);
+      } else {
+        if (!existsSync(resolve(designDir, tok))) throw new GenRtlError(`${path}:${i + 1}`, `${tok} does not exist`);
+        files.push(tok);
+      }
+    }
+  });
+  if (files.length === 0) throw new GenRtlError(path, 'names no Verilog files');
+  return { files, incdirs };
+}
+
+/** Empties (or creates) a build directory, refusing to wipe one that is not ours. */
+function prepareBuildDir(buildDir: string): void {
+  if (existsSync(buildDir)) {
+    if (!statSync(buildDir).isDirectory()) throw new GenRtlError(buildDir, 'is not a directory');
+    if (readdirSync(buildDir).length > 0 && !existsSync(join(buildDir, MARKER))) {
+      throw new GenRtlError(buildDir, 'is not empty and not a gen-rtl simulator build directory; refusing to delete it');
+    }
+    rmSync(buildDir, { recursive: true, force: true });
+  }
+  mkdirSync(buildDir, { recursive: true });
+}
+
+export function buildSimulator(
+  name: SimulatorName,
+  designDir: string,
+  top: string,
+  inBits: number,
+  opts: { buildDir?: string; trace?: boolean; jobs?: number; defines?: readonly string[] } = {},
+): SimBuild {
+  const tool = findSimulator(name);
+  if (tool === null) {
+    throw new GenRtlError(name, name === 'verilator' ? 'verilator (and make) not found on PATH' : 'iverilog (and vvp) not found on PATH');
+  }
+  const design = resolve(designDir);
+  if (!existsSync(design) || !statSync(design).isDirectory()) throw new GenRtlError(designDir, 'design directory does not exist');
+  if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(top)) throw new GenRtlError(name, `illegal top module name "${top}"`);
+  if (!Number.isInteger(inBits) || inBits < 1) throw new GenRtlError(name, `s_axis_tdata width must be a positive integer, got ${inBits}`);
+  const trace = opts.trace ?? false;
+  const defines = opts.defines ?? [];
+  for (const d of defines) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(=\S*)?$/.test(d)) throw new GenRtlError(name, `illegal macro definition "${d}" (NAME or NAME=VALUE)`);
+    if (/^GR_(TOP|IN_BITS|TRACE)(=|$)/.test(d)) throw new GenRtlError(name, `macro ${d} is reserved for the harness`);
+  }
+  const jobs = opts.jobs ?? Math.max(1, availableParallelism());
+  const list = readFileList(design);
+  const buildDir = resolve(opts.buildDir ?? join(design, 'sim_build', `${top}-${name}${trace && name === 'verilator' ? '-trace' : ''}`));
+  prepareBuildDir(buildDir);
+  writeFileSync(join(buildDir, MARKER), markerText(name, design, top, inBits, trace));
+  const log = join(buildDir, 'build.log');
+  const root = packageRoot();
+
+  const t0 = performance.now();
+  let executable: string;
+  let r: ToolRun;
+  if (name === 'verilator') {
+    executable = join(buildDir, 'Vtop');
+    const args = [
+      '--cc',
+      '--exe',
+      '--build',
+      '-j',
+      String(jobs),
+      '-O3',
+      '--prefix',
+      'Vtop',
+      '-Wno-lint',
+      '-Wno-style',
+      '--top-module',
+      top,
+      '-Mdir',
+      buildDir,
+      '-o',
+      'Vtop',
+      // -CFLAGS alone would lose to verilated.mk's OPT_FAST=-Os, which comes later on the g++ line.
+      '-MAKEFLAGS',
+      'OPT_FAST=-O2',
+      '-CFLAGS',
+      `-O2 -DGR_IN_BITS=${inBits}${trace ? ' -DGR_TRACE' : ''}`,
+      ...(trace ? ['--trace-fst'] : []),
+      ...defines.map((d) => `-D${d}`),
+      ...list.incdirs.map((d) => `+incdir+${d}`),
+      ...list.files,
+      join(root, 'sim', 'verilator_main.cpp'),
+    ];
+    r = runTool(name, tool, args, design, log, BUILD_TIMEOUT_S);
+  } else {
+    executable = join(buildDir, 'sim.vvp');
+    const args = [
+      '-g2012',
+      `-DGR_TOP=${top}`,
+      `-DGR_IN_BITS=${inBits}`,
+      '-s',
+      'tb_top',
+      '-o',
+      executable,
+      ...defines.map((d) => `-D${d}`),
+      ...list.incdirs.map((d) => `-I${d}`),
+      join(root, 'sim', 'tb_top.sv'),
+      ...list.files,
+    ];
+    r = runTool(name, tool, args, design, log, BUILD_TIMEOUT_S);
+  }
+  const buildSeconds = (performance.now() - t0) / 1000;
+  if (name === 'verilator') {
+    // The C++ harness sees only the port's C type; Verilator's header has the exact width.
+    let header = '';
+    try {
+      header = readFileSync(join(buildDir, 'Vtop.h'), 'utf8');
+    } catch {
+      // no header: Verilator failed before writing it; reported below
+    }
+    const m = /VL_IN\w*\(&s_axis_tdata,(\d+),(\d+)/.exec(header);
+    if (m !== null && Number(m[1]) - Number(m[2]) + 1 !== inBits) {
+      throw new GenRtlError(name, `${top}: s_axis_tdata is ${Number(m[1]) - Number(m[2]) + 1} bits wide, expected ${inBits}`);
+    }
+  }
+  if (r.timedOut) throw new GenRtlError(name, `build timed out after ${BUILD_TIMEOUT_S} s (full log: ${log})`);
+  if (r.status !== 0 || !existsSync(executable)) {
+    throw new GenRtlError(name, `build failed (${r.exit}): ${firstErrorLine(log)} (full log: ${log})`);
+  }
+  return { simulator: name, designDir: design, buildDir, executable, buildSeconds, top, inBits, trace };
+}
+
+function markerText(simulator: SimulatorName, designDir: string, top: string, inBits: number, trace: boolean): string {
+  return JSON.stringify({ simulator, designDir, top, inBits, trace }) + '\n';
+}
+
+function checkCount(what: string, x: number, min: number): void {
+  if (!Number.isSafeInteger(x) || x < min) throw new GenRtlError('cosim', `${what} must be an integer ≥ ${min}, got ${x}`);
+}
+
+function toPpm(what: string, p: number): number {
+  if (!(p >= 0 && p <= 1)) throw new GenRtlError('cosim', `${what} must be a probability in [0, 1], got ${p}`);
+  return Math.round(p * 1e6);
+}
+
+/** One line per beat: hex (most significant digit first) and the tlast bit. Written in chunks. */
+function writeStimulus(path: string, stimulus: SimRunOptions['stimulus'], inBits: number): void {
+  const limit = 1n << BigInt(inBits);
+  const fd = openSync(path, 'w');
+  try {
+    let chunk: string[] = [];
+    let size = 0;
+    for (let i = 0; i < stimulus.length; i++) {
+      const b = stimulus[i]!;
+      if (b.data < 0n || b.data >= limit) {
+        throw new GenRtlError('cosim', `stimulus beat ${i}: data does not fit in ${inBits} unsigned bits`);
+      }
+      const line = `${b.data.toString(16)} ${b.last ? 1 : 0}\n`;
+      chunk.push(line);
+      size += line.length;
+      if (size > 1 << 22) {
+        writeSync(fd, chunk.join(''));
+        chunk = [];
+        size = 0;
+      }
+    }
+    writeSync(fd, chunk.join(''));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function runSimulator(build: SimBuild, opts: SimRunOptions): SimRunResult {
+  const tool = build.simulator;
+  checkCount('expectedBeats', opts.expectedBeats, 0);
+  checkCount('maxCycles', opts.maxCycles, 1);
+  checkCount('idleLimit', opts.idleLimit, 1);
+  if (!Number.isInteger(opts.seed)) throw new GenRtlError('cosim', `seed must be an integer, got ${opts.seed}`);
+  const pIn = toPpm('stallIn', opts.stallIn);
+  const pOut = toPpm('stallOut', opts.stallOut);
+  if (opts.trace !== undefined && tool === 'verilator' && !build.trace) {
+    throw new GenRtlError(tool, 'a trace needs a build with tracing (buildSimulator(..., { trace: true }))');
+  }
+  let marker = '';
+  try {
+    marker = readFileSync(join(build.buildDir, MARKER), 'utf8');
+  } catch {
+    // reported below
+  }
+  if (marker !== markerText(tool, build.designDir, build.top, build.inBits, build.trace) || !existsSync(build.executable)) {
+    throw new GenRtlError(tool, `${build.buildDir} no longer holds this build of ${build.top}: build again`);
+  }
+
+  const stimPath = join(build.buildDir, 'stim.txt');
+  const outPath = join(build.buildDir, 'out.txt');
+  const log = join(build.buildDir, 'run.log');
+  writeStimulus(stimPath, opts.stimulus, build.inBits);
+  rmSync(outPath, { force: true });
+  rmSync(log, { force: true });
+
+  const plusargs = [
+    `+stim=${stimPath}`,
+    `+out=${outPath}`,
+    `+beats=${opts.expectedBeats}`,
+    `+max_cycles=${opts.maxCycles}`,
+    `+idle_limit=${opts.idleLimit}`,
+    `+p_in_ppm=${pIn}`,
+    `+p_out_ppm=${pOut}`,
+    `+seed=${opts.seed >>> 0}`,
+    ...(opts.trace !== undefined ? [`+trace=${resolve(opts.trace)}`] : []),
+  ];
+  // A hang guard only (the harness stops itself at maxCycles): allows 10 cycles/s under Icarus
+  // (resnet20 runs at ~200), 100 under Verilator, at most a day.
+  const seconds = Math.min(86_400, Math.ceil(120 + opts.maxCycles * (tool === 'iverilog' ? 0.1 : 0.01)));
+  let cmd: string;
+  let args: string[];
+  if (tool === 'verilator') {
+    cmd = build.executable;
+    args = plusargs;
+  } else {
+    const iv = findSimulator('iverilog');
+    const vvp = iv === null ? null : findVvp(iv);
+    if (vvp === null) throw new GenRtlError(tool, 'vvp not found on PATH');
+    cmd = vvp;
+    // -n: $stop acts as $finish (never an interactive prompt); -fst after the file is vvp's extended argument.
+    args = ['-n', build.executable, ...(opts.trace?.endsWith('.fst') === true ? ['-fst'] : []), ...plusargs];
+  }
+
+  const t0 = performance.now();
+  const r = runTool(tool, cmd, args, build.designDir, log, seconds);
+  const runSeconds = (performance.now() - t0) / 1000;
+  if (r.timedOut) throw new GenRtlError(tool, `simulation exceeded ${seconds} s wall clock (log: ${log})`);
+  const logText = readFileSync(log, 'utf8');
+  // A memory file that is not there is a warning to both simulators; here it is an error.
+  const unopened = logText.split('\n').find((l) => /Unable to open|\$readmem file not found/i.test(l));
+  if (unopened !== undefined) throw new GenRtlError(tool, `simulation failed: ${unopened.trim()} (log: ${log})`);
+  let outText = '';
+  try {
+    outText = readFileSync(outPath, 'utf8');
+  } catch {
+    // handled below: no END line
+  }
+  if (r.status !== 0 || !/^END /m.test(outText)) {
+    throw new GenRtlError(tool, `simulation failed (${r.exit}): ${firstErrorLine(log)} (log: ${log})`);
+  }
+  return { ...parseResult(tool, outText, outPath), runSeconds };
+}
+
+function parseResult(tool: SimulatorName, text: string, path: string): Omit<SimRunResult, 'runSeconds'> {
+  const beats: OutBeat[] = [];
+  const inputAccepted: { index: number; cycle: number }[] = [];
+  let end: { totalCycles: number; status: SimRunResult['status'] } | null = null;
+  const hex8 = /^[0-9a-f]{8}$/;
+  let pos = 0;
+  for (let lineNo = 1; pos < text.length; lineNo++) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0) eol = text.length;
+    const line = text.slice(pos, eol);
+    pos = eol + 1;
+    if (line === '') continue;
+    const s1 = line.indexOf(' ');
+    const s2 = s1 < 0 ? -1 : line.indexOf(' ', s1 + 1);
+    if (s2 < 0 || line.indexOf(' ', s2 + 1) >= 0) throw new GenRtlError(`${path}:${lineNo}`, `unexpected line "${line}"`);
+    const a = line.slice(0, s1);
+    const b = line.slice(s1 + 1, s2);
+    const c = line.slice(s2 + 1);
+    const c0 = a.charCodeAt(0);
+    if (c0 >= 48 && c0 <= 57) {
+      if (!hex8.test(b) || (c !== '0' && c !== '1')) {
+        throw new GenRtlError(tool, `output beat at cycle ${a} has X/Z bits: tdata ${b}, tlast ${c}`);
+      }
+      beats.push({ cycle: Number(a), data: parseInt(b, 16) | 0, last: c === '1' });
+    } else if (a === 'IN') {
+      inputAccepted.push({ index: Number(b), cycle: Number(c) });
+    } else if (a === 'END' && (c === 'ok' || c === 'timeout' || c === 'stalled')) {
+      end = { totalCycles: Number(b), status: c };
+    } else if (a === 'X') {
+      throw new GenRtlError(tool, `${c} is X/Z at cycle ${b} (undriven or unreset control signal)`);
+    } else {
+      throw new GenRtlError(`${path}:${lineNo}`, `unexpected line "${line}"`);
+    }
+  }
+  if (end === null) throw new GenRtlError(path, 'no END line');
+  return { beats, totalCycles: end.totalCycles, status: end.status, inputAccepted };
+}
