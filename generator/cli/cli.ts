@@ -4,7 +4,7 @@
  */
 import yargs from 'yargs';
 import { GenRtlError } from '../util/errors.js';
-import { inspect, run, zooList, zooWrite } from './commands.js';
+import { cosimCmd, generateCmd, inspect, run, zooList, zooWrite } from './commands.js';
 import { processIo, type CliIo } from './io.js';
 
 export const EXIT_OK = 0;
@@ -20,6 +20,54 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .scriptName('gen-rtl')
     .usage('$0 <command> [options]\n\nCompile binarized pattern networks (SEP-Nets) to bit-exact FPGA RTL.')
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable result on stdout' })
+    .command(
+      ['$0 <model>', 'generate <model>'],
+      'generate Verilog, memories, a file list and a manifest for a .sepb model',
+      (y) =>
+        y
+          .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
+          .option('out', { type: 'string', demandOption: true, describe: 'output directory (refused if not empty, unless --force)' })
+          .option('device', { type: 'string', describe: 'target FPGA (recorded in the manifest until the mapper lands)' })
+          .option('clock-mhz', { type: 'number', default: 100, describe: 'target clock in MHz' })
+          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto, or a JSON file {"stages": {"<layer>": {"pe": P, "simd": S}}}' })
+          .option('force', { type: 'boolean', default: false, describe: 'replace a non-empty output directory' }),
+      (a) => generateCmd(io, { model: a.model, out: a.out, device: a.device, clockMhz: a['clock-mhz'], fold: a.fold, force: a.force, json: a.json }),
+    )
+    .command(
+      'cosim <model>',
+      'prove the generated RTL bit-exact against the integer reference in Verilator or Icarus',
+      (y) =>
+        y
+          .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
+          .option('sim', { choices: ['verilator', 'iverilog'] as const, default: 'verilator' as const, describe: 'simulator' })
+          .option('images', { type: 'number', describe: 'number of seeded random images (default 3)' })
+          .option('input', { type: 'string', describe: 'one image: PNG, NPY or IDX (with --index)' })
+          .option('index', { type: 'number', describe: 'image index in --input' })
+          .option('dataset', { type: 'string', describe: 'an image set (IDX or NPY); the first --limit images' })
+          .option('limit', { type: 'number', describe: 'images from --dataset (default 10)' })
+          .option('seed', { type: 'number', default: 1, describe: 'seed for random images and stalls' })
+          .option('stall', { type: 'number', default: 0.2, describe: 'probability of a stall cycle on input valid and output ready' })
+          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto or a JSON file' })
+          .option('trace', { type: 'string', describe: 'write a waveform (FST under Verilator, VCD under Icarus)' })
+          .option('work', { type: 'string', describe: 'work directory for the design and the simulator build (default: a new temporary one)' }),
+      (a) => {
+        code = cosimCmd(io, {
+          model: a.model,
+          sim: a.sim,
+          images: a.images,
+          input: a.input,
+          index: a.index,
+          dataset: a.dataset,
+          limit: a.limit,
+          seed: a.seed,
+          stall: a.stall,
+          fold: a.fold,
+          trace: a.trace,
+          work: a.work,
+          json: a.json,
+        });
+      },
+    )
     .command(
       'zoo [name]',
       'write a zoo model (seeded weights) as .sepb, or list the zoo',
@@ -53,7 +101,6 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .option('float', { type: 'boolean', default: false, describe: 'use the float reference instead of the integer one' }),
       (a) => run(io, a.model, a.input, a.index, a.float, a.json),
     )
-    .demandCommand(1, 'give a command')
     .strict()
     .recommendCommands()
     .help()

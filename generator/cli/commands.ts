@@ -2,16 +2,23 @@
  * The commands behind the CLI: each takes parsed options and returns the
  * result it prints; only the CLI edge turns errors into exit codes.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { cosim } from '../cosim/cosim.js';
+import type { SimulatorName } from '../cosim/simulators.js';
+import { resolveFolding, type Folding } from '../emit/fold.js';
+import { generate } from '../emit/generate.js';
+import type { ModelInfo } from '../ir/analyze.js';
+import type { Pixels } from '../reference/run.js';
+import { Prng } from '../util/prng.js';
 import { writeModel, readModelFile } from '../format/model-file.js';
-import { loadImage } from '../io/images.js';
+import { loadImage, loadImageSet } from '../io/images.js';
 import { runFloat } from '../reference/float.js';
 import { runInteger } from '../reference/integer.js';
 import { renderSummary, summarize } from '../report/summary.js';
 import { GenRtlError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { writeFileAtomic, writeTreeAtomic } from '../util/files.js';
 import { NETS } from '../zoo/nets.js';
-import { DEFAULT_SEED, zooModel } from '../zoo/index.js';
+import { DEFAULT_SEED, syntheticImages, zooModel } from '../zoo/index.js';
 import { printJson, type CliIo } from './io.js';
 
 export function zooList(io: CliIo, json: boolean): void {
@@ -63,4 +70,116 @@ export function run(io: CliIo, file: string, input: string, index: number | unde
   io.stdout(`${float ? 'float' : 'integer'} reference, ${info.model.name}, ${input}${index !== undefined ? ` [${index}]` : ''}\n`);
   logits.forEach((v, i) => io.stdout(`  ${String(i).padStart(4)}  ${fmt(v).padStart(12)}  ${info.model.classes[i]}${i === r.class ? '   <- class' : ''}\n`));
   io.stdout(`class ${r.class} (${label})\n`);
+}
+
+function readFolding(info: ModelInfo, fold: string | undefined): Folding {
+  if (fold === undefined || fold === 'auto') return resolveFolding(info, undefined, 'default folding');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(fold, 'utf8'));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new GenRtlError(fold, code === 'ENOENT' ? 'no such file' : `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return resolveFolding(info, json, fold);
+}
+
+export interface GenerateArgs {
+  readonly model: string;
+  readonly out: string;
+  readonly device: string | undefined;
+  readonly clockMhz: number;
+  readonly fold: string | undefined;
+  readonly force: boolean;
+  readonly json: boolean;
+}
+
+export function generateCmd(io: CliIo, a: GenerateArgs): void {
+  if (!(Number.isFinite(a.clockMhz) && a.clockMhz > 0 && a.clockMhz <= 2000)) throw new GenRtlError('--clock-mhz', `must be a frequency in MHz (0 < F <= 2000), got ${a.clockMhz}`);
+  const info = readModelFile(a.model);
+  const folding = readFolding(info, a.fold);
+  const { files, design } = generate(info, { folding, device: a.device ?? null, clockMhz: a.clockMhz });
+  writeTreeAtomic(a.out, files, a.force);
+  const result = {
+    model: info.model.name,
+    out: a.out,
+    top: design.top,
+    files: files.length,
+    stages: design.stages.length,
+    predictedCyclesPerImage: design.predictedCyclesPerImage,
+    bottleneck: design.bottleneck,
+    predictedFps: Math.round((a.clockMhz * 1e6) / design.predictedCyclesPerImage),
+  };
+  if (a.json) printJson(io, result);
+  else {
+    io.stdout(`wrote ${a.out}: top ${design.top}, ${design.stages.length} stages, ${files.length} files\n`);
+    io.stdout(`predicted ${design.predictedCyclesPerImage.toLocaleString('en-US')} cycles/image (bottleneck: ${design.bottleneck}), ${result.predictedFps.toLocaleString('en-US')} images/s at ${a.clockMhz} MHz\n`);
+  }
+}
+
+export interface CosimArgs {
+  readonly model: string;
+  readonly sim: SimulatorName;
+  readonly images: number | undefined;
+  readonly input: string | undefined;
+  readonly index: number | undefined;
+  readonly dataset: string | undefined;
+  readonly limit: number | undefined;
+  readonly seed: number;
+  readonly stall: number;
+  readonly fold: string | undefined;
+  readonly trace: string | undefined;
+  readonly work: string | undefined;
+  readonly json: boolean;
+}
+
+/** The images to co-simulate: seeded random ones, one file image, or a dataset's first N. */
+function cosimImages(info: ModelInfo, a: CosimArgs): Pixels[] {
+  const sources = [a.images !== undefined, a.input !== undefined, a.dataset !== undefined].filter(Boolean).length;
+  if (sources > 1) throw new GenRtlError('cosim', 'give one of --images, --input and --dataset');
+  const s = info.input;
+  if (a.input !== undefined) return [loadImage(a.input, a.index === undefined ? {} : { index: a.index })];
+  if (a.dataset !== undefined) {
+    const set = loadImageSet(a.dataset);
+    const n = Math.min(set.count, a.limit ?? 10);
+    return Array.from({ length: n }, (_, i) => set.image(i));
+  }
+  const n = a.images ?? 3;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 100_000) throw new GenRtlError('--images', `must be an integer in 1..100000, got ${n}`);
+  const rng = new Prng(a.seed);
+  // Half structured synthetic images, half uniform noise, both seeded.
+  const synthetic = syntheticImages(s.height, s.width, s.channels, Math.ceil(n / 2), a.seed);
+  return Array.from({ length: n }, (_, i) =>
+    i % 2 === 0 ? synthetic[i / 2]! : { ...s, data: Uint8Array.from({ length: s.height * s.width * s.channels }, () => rng.int(0, 255)) },
+  );
+}
+
+export function cosimCmd(io: CliIo, a: CosimArgs): number {
+  if (!(a.stall >= 0 && a.stall < 1)) throw new GenRtlError('--stall', `must be a probability in [0, 1), got ${a.stall}`);
+  const info = readModelFile(a.model);
+  const folding = readFolding(info, a.fold);
+  const images = cosimImages(info, a);
+  const r = cosim(info, {
+    simulator: a.sim,
+    images,
+    folding,
+    seed: a.seed,
+    stall: a.stall,
+    ...(a.work !== undefined ? { workDir: a.work } : {}),
+    ...(a.trace !== undefined ? { trace: a.trace } : {}),
+    ...(io.isTty && !a.json ? { progress: (m: string) => io.stderr(`${m}...\n`) } : {}),
+  });
+  const ok = r.mismatches === 0 && r.status === 'ok';
+  if (a.json) printJson(io, r);
+  else {
+    const m = r.firstMismatch;
+    io.stdout(`cosim ${r.model} under ${r.simulator}: ${r.images} image(s), ${r.mismatches} mismatch(es), simulation ${r.status}\n`);
+    if (m) io.stdout(`first mismatch: image ${m.image}, ${m.output}: expected ${m.expected}, got ${m.got ?? 'nothing'}\n`);
+    const lm = r.firstLayerMismatch;
+    if (lm) io.stdout(`first differing layer: "${lm.layer}" (${lm.kind}), image ${lm.image}, pixel (y ${lm.pixel.y}, x ${lm.pixel.x}), channel ${lm.channel}: expected ${lm.expected}, got ${lm.got ?? 'nothing'}\n`);
+    const pct = r.cyclesPerImage !== null ? ` (${(((r.cyclesPerImage - r.predictedCyclesPerImage) / r.predictedCyclesPerImage) * 100).toFixed(1)} %)` : '';
+    io.stdout(`cycles/image: measured ${r.cyclesPerImage ?? 'n/a (one image)'} vs predicted ${r.predictedCyclesPerImage}${pct}; latency ${r.latencyCycles ?? 'n/a'} cycles\n`);
+    io.stdout(`build ${r.buildSeconds.toFixed(1)} s, run ${r.runSeconds.toFixed(1)} s; design in ${r.designDir}\n`);
+  }
+  return ok ? 0 : 1;
 }

@@ -180,6 +180,24 @@ export function buildDesign(info: ModelInfo, folding: Folding): Design {
     instances.push({ module: s.module, name: `u_${s.ident}`, params: s.params, ports: [...CLOCK, ...inputs, ...streamPorts('m', out)] });
   }
 
+  // Simulation-only monitors on every stage output (empty unless GR_TAPS is defined).
+  for (const s of stages) {
+    instances.push({
+      module: 'gr_stream_tap',
+      name: `u_tap_${s.ident}`,
+      params: [
+        { name: 'DW', value: String(s.outBits) },
+        { name: 'FILE', value: JSON.stringify(tapFile(s)) },
+      ],
+      ports: [
+        ...CLOCK,
+        { port: 'tdata', signal: `${s.ident}_tdata` },
+        { port: 'tvalid', signal: `${s.ident}_tvalid` },
+        { port: 'tready', signal: `${s.ident}_tready` },
+      ],
+    });
+  }
+
   const last = byName.get(outputName)!;
   const classes = info.model.classes.length;
   instances.push({
@@ -216,6 +234,11 @@ export function buildDesign(info: ModelInfo, folding: Folding): Design {
     predictedCyclesPerImage: slowest.cycles,
     bottleneck: slowest.name,
   };
+}
+
+/** Where a stage's tap writes its beats, relative to the design directory. */
+export function tapFile(s: StagePlan): string {
+  return `taps/${s.ident}.txt`;
 }
 
 /** concat(x0, x1, x2, ...) as gr_concat(gr_concat(x0, x1), x2) ...; x0 lands in the low bits. */

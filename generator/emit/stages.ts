@@ -292,7 +292,7 @@ const PLANNERS: { readonly [K in LayerKind]: Planner<K> } = {
       roms: rq.roms,
       inPorts: ['s'],
       outBits: x.channels * l.layer.requant.out.bits,
-      cyclesPerImage: x.height * x.width + x.channels / fold.pe,
+      cyclesPerImage: Math.max(x.height * x.width, x.channels / fold.pe),
       lookaheadPixels: x.height * x.width,
     };
   },

@@ -1,0 +1,209 @@
+/**
+ * gen-rtl cosim: generate the design, build a simulator, stream images with
+ * random stalls on both ends and compare every output beat with the integer
+ * reference. Mismatches name the image, the output (logit or class), expected
+ * and got; cycles per image are measured next to the prediction.
+ */
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ModelInfo } from '../ir/analyze.js';
+import type { Folding } from '../emit/fold.js';
+import { tapFile, type Design } from '../emit/design.js';
+import { generate } from '../emit/generate.js';
+import { runInteger } from '../reference/integer.js';
+import type { Pixels } from '../reference/run.js';
+import { writeTreeAtomic } from '../util/files.js';
+import { buildSimulator, runSimulator, type SimRunOptions, type SimulatorName } from './simulators.js';
+
+export interface CosimOptions {
+  readonly simulator: SimulatorName;
+  readonly images: readonly Pixels[];
+  readonly folding: Folding;
+  readonly seed: number;
+  /** Probability of a stall cycle on the input valid and on the output ready. */
+  readonly stall: number;
+  readonly workDir?: string;
+  readonly trace?: string;
+  /** Called after the design is written, before the build: fault injection in tests. */
+  readonly afterGenerate?: (designDir: string) => void;
+  /** Called with progress messages (build, run). */
+  readonly progress?: (msg: string) => void;
+}
+
+/** The first stage whose output stream differs from the reference (from the taps). */
+export interface LayerMismatch {
+  readonly layer: string;
+  readonly kind: string;
+  readonly image: number;
+  readonly pixel: { readonly y: number; readonly x: number };
+  readonly channel: number;
+  readonly expected: number;
+  readonly got: number | null;
+}
+
+export interface Mismatch {
+  readonly image: number;
+  /** 'logit' c, or 'class'. */
+  readonly output: string;
+  readonly expected: number;
+  readonly got: number | null;
+}
+
+export interface CosimResult {
+  readonly model: string;
+  readonly simulator: SimulatorName;
+  readonly images: number;
+  readonly mismatches: number;
+  readonly firstMismatch: Mismatch | null;
+  /** With mismatches: the first differing layer, found by re-running with per-stage taps. */
+  readonly firstLayerMismatch: LayerMismatch | null;
+  /** Steady-state interval between image completions (median), null with one image. */
+  readonly cyclesPerImage: number | null;
+  readonly predictedCyclesPerImage: number;
+  /** Cycles from the first input beat accepted to the first image's last output beat. */
+  readonly latencyCycles: number | null;
+  readonly totalCycles: number;
+  readonly status: 'ok' | 'timeout' | 'stalled';
+  readonly buildSeconds: number;
+  readonly runSeconds: number;
+  readonly designDir: string;
+}
+
+/** One input beat per pixel: channel c in bits [8c+7:8c]. */
+export function stimulus(images: readonly Pixels[]): { data: bigint; last: boolean }[] {
+  const beats: { data: bigint; last: boolean }[] = [];
+  for (const px of images) {
+    const n = px.height * px.width;
+    for (let p = 0; p < n; p++) {
+      let v = 0n;
+      for (let c = px.channels - 1; c >= 0; c--) v = (v << 8n) | BigInt(px.data[p * px.channels + c]!);
+      beats.push({ data: v, last: p === n - 1 });
+    }
+  }
+  return beats;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
+  const work = opts.workDir ?? mkdtempSync(join(tmpdir(), 'gen-rtl-cosim-'));
+  mkdirSync(work, { recursive: true });
+  const designDir = join(work, 'design');
+  const { files, design } = generate(info, { folding: opts.folding, device: null, clockMhz: 100 });
+  writeTreeAtomic(designDir, files, true);
+  opts.afterGenerate?.(designDir);
+
+  const classes = design.classes;
+  const expected = opts.images.map((px) => runInteger(info, px));
+  opts.progress?.(`building ${opts.simulator} model of ${design.top}`);
+  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}`), trace: Boolean(opts.trace) });
+  opts.progress?.(`simulating ${opts.images.length} image(s)`);
+  const beatsPerImage = classes + 1;
+  const totalPixels = opts.images.reduce((n, px) => n + px.height * px.width, 0);
+  const runOptions = {
+    stimulus: stimulus(opts.images),
+    expectedBeats: beatsPerImage * opts.images.length,
+    stallIn: opts.stall,
+    stallOut: opts.stall,
+    seed: opts.seed,
+    maxCycles: Math.ceil((design.predictedCyclesPerImage * (opts.images.length + 4) + totalPixels) / Math.max(0.05, 1 - opts.stall) ** 2) * 4 + 100_000,
+    idleLimit: Math.ceil(design.predictedCyclesPerImage / Math.max(0.05, 1 - opts.stall) ** 2) * 4 + 50_000,
+    ...(opts.trace ? { trace: opts.trace } : {}),
+  };
+  const run = runSimulator(build, runOptions);
+
+  let mismatches = 0;
+  let firstMismatch: Mismatch | null = null;
+  const note = (m: Mismatch): void => {
+    mismatches++;
+    firstMismatch ??= m;
+  };
+  expected.forEach((ref, i) => {
+    const beats = run.beats.slice(i * beatsPerImage, (i + 1) * beatsPerImage);
+    for (let c = 0; c < classes; c++) {
+      const got = beats[c]?.data ?? null;
+      if (got !== ref.logits[c]) note({ image: i, output: `logit ${c}`, expected: ref.logits[c]!, got });
+    }
+    const cls = beats[classes];
+    if (cls?.data !== ref.class) note({ image: i, output: 'class', expected: ref.class, got: cls?.data ?? null });
+    if (cls && !cls.last) note({ image: i, output: 'tlast on the class beat', expected: 1, got: 0 });
+    if (beats.slice(0, classes).some((b) => b.last)) note({ image: i, output: 'tlast before the class beat', expected: 0, got: 1 });
+  });
+  if (run.beats.length > beatsPerImage * opts.images.length) {
+    note({ image: opts.images.length, output: 'extra output beats', expected: 0, got: run.beats.length - beatsPerImage * opts.images.length });
+  }
+  let firstLayerMismatch: LayerMismatch | null = null;
+  if (mismatches > 0 || run.status !== 'ok') {
+    opts.progress?.('mismatch: re-running with per-stage taps to find the first differing layer');
+    firstLayerMismatch = localize(info, design, designDir, work, opts, runOptions);
+  }
+  // Cycles are measured on a run without stalls (stalls would only stretch them).
+  const timing = opts.stall > 0 && run.status === 'ok' ? runSimulator(build, { ...runOptions, stallIn: 0, stallOut: 0 }) : run;
+  const finished = timing.beats.filter((b) => b.last).map((b) => b.cycle);
+  const intervals = finished.slice(1).map((c, i) => c - finished[i]!);
+  const firstIn = timing.inputAccepted[0]?.cycle ?? null;
+  return {
+    model: info.model.name,
+    simulator: opts.simulator,
+    images: opts.images.length,
+    mismatches,
+    firstMismatch,
+    firstLayerMismatch,
+    cyclesPerImage: intervals.length ? median(intervals) : null,
+    predictedCyclesPerImage: design.predictedCyclesPerImage,
+    latencyCycles: finished.length && firstIn !== null ? finished[0]! - firstIn : null,
+    totalCycles: run.totalCycles,
+    status: run.status,
+    buildSeconds: build.buildSeconds,
+    runSeconds: run.runSeconds + (timing === run ? 0 : timing.runSeconds),
+    designDir,
+  };
+}
+
+/** Decodes one tapped beat: `channels` fields of `bits`, channel 0 in the low bits. */
+function decodeBeat(hex: string, channels: number, bits: number, signed: boolean): number[] {
+  const v = BigInt(`0x${hex.trim() || '0'}`);
+  const mask = (1n << BigInt(bits)) - 1n;
+  return Array.from({ length: channels }, (_, c) => {
+    let x = (v >> BigInt(c * bits)) & mask;
+    if (signed && x >> BigInt(bits - 1)) x -= 1n << BigInt(bits);
+    return Number(x);
+  });
+}
+
+/** Re-runs the same stimulus with GR_TAPS and compares every stage's stream with the reference, layer by layer. */
+function localize(info: ModelInfo, design: Design, designDir: string, work: string, opts: CosimOptions, runOptions: SimRunOptions): LayerMismatch | null {
+  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}-taps`), defines: ['GR_TAPS'] });
+  mkdirSync(join(designDir, 'taps'), { recursive: true });
+  runSimulator(build, runOptions);
+  const refs = opts.images.map((px) => runInteger(info, px, true).activations);
+  for (const s of design.stages) {
+    const { layer, outShape, outType } = s.info;
+    const pixels = outShape.height * outShape.width;
+    let lines: string[] = [];
+    try {
+      lines = readFileSync(join(designDir, tapFile(s)), 'utf8').split('\n').filter((l) => l.length > 0);
+    } catch {
+      lines = [];
+    }
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!.get(layer.name)!;
+      for (let p = 0; p < pixels; p++) {
+        const line = lines[i * pixels + p];
+        const got = line === undefined ? null : decodeBeat(line, outShape.channels, outType.bits, outType.signed);
+        for (let c = 0; c < outShape.channels; c++) {
+          const expected = ref[p * outShape.channels + c]!;
+          const g = got ? got[c]! : null;
+          if (g !== expected) {
+            return { layer: layer.name, kind: layer.kind, image: i, pixel: { y: Math.floor(p / outShape.width), x: p % outShape.width }, channel: c, expected, got: g };
+          }
+        }
+      }
+    }
+  }
+  return null;
+}

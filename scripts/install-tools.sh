@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the system tools gen-rtl's simulation and synthesis use, from Debian's packages:
+# Verilator, Icarus Verilog, Yosys. Skips what is already installed. Needs root (or sudo).
+set -euo pipefail
+need=()
+for tool in verilator iverilog yosys; do
+  command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
+done
+[ "${#need[@]}" -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
