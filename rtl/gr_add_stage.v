@@ -35,10 +35,10 @@ module gr_add_stage #(
   parameter integer SUM_W      = 48,            // signed width of the requantization sum (worst case)
   parameter integer OUT_W      = 8,             // output element width
   parameter integer OUT_SIGNED = 0,             // 1: signed output, 0: unsigned (ReLU)
-  parameter        M0_FILE    = "add_m0.hex",   // multipliers of term 0 (a)
-  parameter        M1_FILE    = "add_m1.hex",   // multipliers of term 1 (b)
-  parameter        BIAS_FILE  = "add_bias.hex", // biases
-  parameter        SHIFT_FILE = "add_shift.hex" // shifts
+  parameter        M0_FILE    = "",   // multipliers of term 0 (a)
+  parameter        M1_FILE    = "",   // multipliers of term 1 (b)
+  parameter        BIAS_FILE  = "", // biases
+  parameter        SHIFT_FILE = "" // shifts
 ) (
   input  wire                 clk,
   input  wire                 rst_n,
@@ -76,11 +76,12 @@ module gr_add_stage #(
   reg [PE*MULT_W-1:0]  m1_rom    [0:NS-1];
   reg [PE*BIAS_W-1:0]  bias_rom  [0:NS-1];
   reg [PE*SHIFT_W-1:0] shift_rom [0:NS-1];
+  // A default elaboration (Yosys read_verilog) has no files: skip the loads there.
   initial begin
-    $readmemh(M0_FILE, m0_rom);
-    $readmemh(M1_FILE, m1_rom);
-    $readmemh(BIAS_FILE, bias_rom);
-    $readmemh(SHIFT_FILE, shift_rom);
+    if (M0_FILE != "") $readmemh(M0_FILE, m0_rom);
+    if (M1_FILE != "") $readmemh(M1_FILE, m1_rom);
+    if (BIAS_FILE != "") $readmemh(BIAS_FILE, bias_rom);
+    if (SHIFT_FILE != "") $readmemh(SHIFT_FILE, shift_rom);
   end
 
   // Control: the issue side walks the steps of the held input pixels, the collect side counts the

@@ -35,9 +35,9 @@ module gr_avgpool_stage #(
   parameter integer SUM_W      = 48,            // signed width of the requantization sum (worst case)
   parameter integer OUT_W      = 8,             // output element width
   parameter integer OUT_SIGNED = 0,             // 1: signed output, 0: unsigned (ReLU)
-  parameter        M0_FILE    = "avg_m0.hex",   // multipliers
-  parameter        BIAS_FILE  = "avg_bias.hex", // biases
-  parameter        SHIFT_FILE = "avg_shift.hex" // shifts
+  parameter        M0_FILE    = "",   // multipliers
+  parameter        BIAS_FILE  = "", // biases
+  parameter        SHIFT_FILE = "" // shifts
 ) (
   input  wire                 clk,
   input  wire                 rst_n,
@@ -75,10 +75,11 @@ module gr_avgpool_stage #(
   reg [PE*MULT_W-1:0]  m0_rom    [0:NS-1];
   reg [PE*BIAS_W-1:0]  bias_rom  [0:NS-1];
   reg [PE*SHIFT_W-1:0] shift_rom [0:NS-1];
+  // A default elaboration (Yosys read_verilog) has no files: skip the loads there.
   initial begin
-    $readmemh(M0_FILE, m0_rom);
-    $readmemh(BIAS_FILE, bias_rom);
-    $readmemh(SHIFT_FILE, shift_rom);
+    if (M0_FILE != "") $readmemh(M0_FILE, m0_rom);
+    if (BIAS_FILE != "") $readmemh(BIAS_FILE, bias_rom);
+    if (SHIFT_FILE != "") $readmemh(SHIFT_FILE, shift_rom);
   end
 
   // Control.
