@@ -29,7 +29,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .option('out', { type: 'string', demandOption: true, describe: 'output directory (refused if not empty, unless --force)' })
           .option('device', { type: 'string', describe: 'target FPGA (recorded in the manifest until the mapper lands)' })
           .option('clock-mhz', { type: 'number', default: 100, describe: 'target clock in MHz' })
-          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto, or a JSON file {"stages": {"<layer>": {"pe": P, "simd": S}}}' })
+          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto (one output channel per step), balanced (every stage as fast as the slowest can be, with the least parallelism), or a JSON file {"stages": {"<layer>": {"pe": P, "simd": S}}}' })
           .option('force', { type: 'boolean', default: false, describe: 'replace a non-empty output directory' }),
       (a) => generateCmd(io, { model: a.model, out: a.out, device: a.device, clockMhz: a['clock-mhz'], fold: a.fold, force: a.force, json: a.json }),
     )
@@ -47,7 +47,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .option('limit', { type: 'number', describe: 'images from --dataset (default 10)' })
           .option('seed', { type: 'number', default: 1, describe: 'seed for random images and stalls' })
           .option('stall', { type: 'number', default: 0.2, describe: 'probability of a stall cycle on input valid and output ready' })
-          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto or a JSON file' })
+          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto, balanced or a JSON file' })
           .option('trace', { type: 'string', describe: 'write a waveform (FST under Verilator, VCD under Icarus)' })
           .option('work', { type: 'string', describe: 'work directory for the design and the simulator build (default: a new temporary one)' }),
       (a) => {

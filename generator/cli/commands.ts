@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { cosim } from '../cosim/cosim.js';
 import type { SimulatorName } from '../cosim/simulators.js';
-import { resolveFolding, type Folding } from '../emit/fold.js';
+import { balancedFolding, resolveFolding, type Folding } from '../emit/fold.js';
 import { generate } from '../emit/generate.js';
 import type { ModelInfo } from '../ir/analyze.js';
 import type { Pixels } from '../reference/run.js';
@@ -74,6 +74,7 @@ export function run(io: CliIo, file: string, input: string, index: number | unde
 
 function readFolding(info: ModelInfo, fold: string | undefined): Folding {
   if (fold === undefined || fold === 'auto') return resolveFolding(info, undefined, 'default folding');
+  if (fold === 'balanced') return balancedFolding(info);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(fold, 'utf8'));

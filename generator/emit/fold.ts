@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { LayerInfo, ModelInfo } from '../ir/analyze.js';
 import { GenRtlError } from '../util/errors.js';
+import { stageCycles } from './cycles.js';
 
 export interface Fold {
   readonly pe: number;
@@ -90,5 +91,32 @@ export function resolveFolding(info: ModelInfo, json: unknown, source: string): 
     }
   }
   for (const l of info.layers) checkFold(l, out.get(l.layer.name)!);
+  return out;
+}
+
+function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
+  return out;
+}
+
+/** Legal foldings of a stage, least parallel (PE·SIMD) first. */
+function candidates(l: LayerInfo): Fold[] {
+  const lim = foldLimits(l);
+  if (!lim) return [{ pe: 1, simd: 1 }];
+  const all = divisors(lim.pe).flatMap((pe) => divisors(lim.simd).map((simd) => ({ pe, simd })));
+  return all.sort((a, b) => a.pe * a.simd - b.pe * b.simd || a.pe - b.pe);
+}
+
+/**
+ * A balanced folding: the target interval is the slowest stage at its most
+ * parallel folding (no stage can beat it); every stage then takes the least
+ * parallelism that meets it. The device mapper replaces this with budgets.
+ */
+export function balancedFolding(info: ModelInfo): Folding {
+  const options = info.layers.map((l) => ({ l, cands: candidates(l) }));
+  const target = Math.max(...options.map(({ l, cands }) => stageCycles(l, cands[cands.length - 1]!)));
+  const out = new Map<string, Fold>();
+  for (const { l, cands } of options) out.set(l.layer.name, cands.find((f) => stageCycles(l, f) <= target) ?? cands[cands.length - 1]!);
   return out;
 }

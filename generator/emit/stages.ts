@@ -7,6 +7,7 @@ import type { LayerInfo } from '../ir/analyze.js';
 import { rangeOfArray, signedBits } from '../ir/arith.js';
 import type { ActType, ConvGeom, Layer, LayerKind, LayerOf, Requant } from '../ir/types.js';
 import { GenRtlError } from '../util/errors.js';
+import { stageCycles } from './cycles.js';
 import type { Fold } from './fold.js';
 import { packRow, romImage } from './hex.js';
 
@@ -137,8 +138,6 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
   const rq = requantPlan(ident, l, spec.requant, fold.pe, accBits);
   roms.push(...rq.roms);
   const files = new Map(roms.map((r) => [r.param, r.file]));
-  const steps = (spec.cout / fold.pe) * k * k * (cinG / fold.simd);
-  const outPixels = l.outShape.height * l.outShape.width;
   return {
     module: 'gr_conv_stage',
     params: [
@@ -163,7 +162,7 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
     roms,
     inPorts: ['s'],
     outBits: spec.cout * spec.requant.out.bits,
-    cyclesPerImage: Math.max(outPixels * steps, x.height * x.width),
+    cyclesPerImage: stageCycles(l, fold),
     lookaheadPixels: lookahead(k, pad, x.width),
   };
 }
@@ -255,7 +254,7 @@ const PLANNERS: { readonly [K in LayerKind]: Planner<K> } = {
       roms: rq.roms,
       inPorts: ['a', 'b'],
       outBits: s.channels * l.layer.requant.out.bits,
-      cyclesPerImage: s.height * s.width * (s.channels / fold.pe),
+      cyclesPerImage: stageCycles(l, fold),
       lookaheadPixels: 1,
     };
   },
@@ -268,7 +267,7 @@ const PLANNERS: { readonly [K in LayerKind]: Planner<K> } = {
       roms: [],
       inPorts: ['s'],
       outBits: x.channels * t.bits,
-      cyclesPerImage: Math.max(l.outShape.height * l.outShape.width * l.layer.kernel ** 2, x.height * x.width),
+      cyclesPerImage: stageCycles(l, { pe: 1, simd: 1 }),
       lookaheadPixels: lookahead(l.layer.kernel, l.layer.pad, x.width),
     };
   },
@@ -292,7 +291,7 @@ const PLANNERS: { readonly [K in LayerKind]: Planner<K> } = {
       roms: rq.roms,
       inPorts: ['s'],
       outBits: x.channels * l.layer.requant.out.bits,
-      cyclesPerImage: Math.max(x.height * x.width, x.channels / fold.pe),
+      cyclesPerImage: stageCycles(l, fold),
       lookaheadPixels: x.height * x.width,
     };
   },
@@ -303,7 +302,7 @@ const PLANNERS: { readonly [K in LayerKind]: Planner<K> } = {
     roms: [],
     inPorts: l.layer.inputs.map((_, i) => `in${i}`),
     outBits: l.outShape.channels * l.outType.bits,
-    cyclesPerImage: l.outShape.height * l.outShape.width,
+    cyclesPerImage: stageCycles(l, { pe: 1, simd: 1 }),
     lookaheadPixels: 1,
   }),
 };

@@ -71,3 +71,29 @@ describe('generate', () => {
     expect(generate(shipped, { folding: resolveFolding(shipped, undefined, 'd'), device: null, clockMhz: 100 }).design.stages.length).toBe(shipped.layers.length);
   });
 });
+
+describe('balanced folding', () => {
+  it('meets the slowest stage\'s best interval everywhere with the least parallelism', async () => {
+    const { balancedFolding, foldLimits } = await import('../../generator/emit/fold.js');
+    const { stageCycles } = await import('../../generator/emit/cycles.js');
+    const info = zooModel('sepnet-tiny-28').info;
+    const f = balancedFolding(info);
+    const best = Math.max(
+      ...info.layers.map((l) => {
+        const lim = foldLimits(l);
+        return stageCycles(l, lim ? { pe: lim.pe, simd: lim.simd } : { pe: 1, simd: 1 });
+      }),
+    );
+    for (const l of info.layers) {
+      const fold = f.get(l.layer.name)!;
+      expect(stageCycles(l, fold)).toBeLessThanOrEqual(best);
+      // One step less parallel (halving PE·SIMD where possible) would miss the target or be illegal.
+      if (fold.pe * fold.simd > 1) {
+        const smaller = fold.simd > 1 ? { pe: fold.pe, simd: fold.simd / 2 } : { pe: fold.pe / 2, simd: fold.simd };
+        if (Number.isInteger(smaller.pe) && Number.isInteger(smaller.simd)) expect(stageCycles(l, smaller)).toBeGreaterThan(best);
+      }
+    }
+    // conv1: 16 output channels all in parallel, 9 taps per pixel, 28x28 pixels.
+    expect(best).toBe(28 * 28 * 9);
+  });
+});
