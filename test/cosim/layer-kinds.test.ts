@@ -1,11 +1,11 @@
 /**
  * Every layer kind on its own, generated, simulated under Verilator with
  * random stalls on both stream ends, compared bit for bit with the integer
- * reference, under two foldings each; the smallest also under Icarus.
+ * reference, under three foldings each (one output channel per step; every stage at full PE; balanced); the smallest also under Icarus.
  */
 import { describe, expect, it } from 'vitest';
 import { cosim } from '../../generator/cosim/cosim.js';
-import { foldLimits, resolveFolding } from '../../generator/emit/fold.js';
+import { balancedFolding, foldLimits, resolveFolding, type Folding } from '../../generator/emit/fold.js';
 import type { ModelInfo } from '../../generator/ir/analyze.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
 import { HAVE_IVERILOG, HAVE_VERILATOR, cycleError, randomImages } from './helpers.js';
@@ -25,10 +25,11 @@ const results: string[] = [];
 
 describe.skipIf(!HAVE_VERILATOR)('layer kinds under Verilator (stalls 30 %)', () => {
   for (const net of MICRO_NETS) {
-    for (const variant of ['default', 'wide'] as const) {
+    for (const variant of ['default', 'wide', 'balanced'] as const) {
       it(`${net.name}, ${variant} folding`, () => {
         const { info } = microModel(net, 11);
-        const folding = resolveFolding(info, variant === 'default' ? undefined : wideFolding(info), variant);
+        const folding: Folding =
+          variant === 'balanced' ? balancedFolding(info) : resolveFolding(info, variant === 'default' ? undefined : wideFolding(info), variant);
         const r = cosim(info, { simulator: 'verilator', images: randomImages(info, 4, 5), folding, seed: 3, stall: 0.3 });
         results.push(`${net.name} ${variant}: ${r.mismatches} mismatches, ${r.cyclesPerImage} cycles/image vs ${r.predictedCyclesPerImage} predicted`);
         expect(r.firstLayerMismatch).toBeNull();
