@@ -5,6 +5,7 @@
 import yargs from 'yargs';
 import { GenRtlError } from '../util/errors.js';
 import { cosimCmd, generateCmd, inspect, run, zooList, zooWrite } from './commands.js';
+import { devicesCmd } from './devices.js';
 import { processIo, type CliIo } from './io.js';
 
 export const EXIT_OK = 0;
@@ -83,6 +84,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         if (!a.out) throw new UsageError('zoo: --out FILE.sepb is required');
         return zooWrite(io, a.name, a.out, a.seed, a.json);
       },
+    )
+    .command(
+      'devices',
+      'list the FPGA devices gen-rtl knows: logic, FF, DSP, block RAM, on-chip memory',
+      (y) => y.option('device-file', { type: 'string', describe: 'a JSON device description (docs/devices.md) added to the list for this run' }),
+      (a) => devicesCmd(io, { json: a.json, deviceFile: a['device-file'] }),
     )
     .command(
       'inspect <model>',
