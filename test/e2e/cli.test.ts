@@ -3,7 +3,7 @@
  * `npm test` builds dist/ first.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -138,5 +138,55 @@ describe('gen-rtl CLI', () => {
 
   it('leaves no temporary files behind', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('gen-rtl generate', () => {
+  function tree(root: string): Map<string, string> {
+    const out = new Map<string, string>();
+    const walk = (d: string, rel: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) walk(join(d, e.name), r);
+        else out.set(r, readFileSync(join(d, e.name), 'utf8'));
+      }
+    };
+    walk(root, '');
+    return out;
+  }
+
+  it('gives byte-identical trees from different working directories and runs', () => {
+    const a = join(dir, 'gen-a');
+    const b = join(dir, 'sub', 'gen-b');
+    mkdirSync(join(dir, 'sub'));
+    expect(spawnSync(process.execPath, [BIN, tiny, '--out', a], { cwd: ROOT }).status).toBe(0);
+    expect(spawnSync(process.execPath, [BIN, 'generate', '../tiny.sepb', '--out', 'gen-b', '--json'], { cwd: join(dir, 'sub') }).status).toBe(0);
+    const ta = tree(a);
+    const tb = tree(b);
+    expect([...ta.keys()].sort()).toEqual([...tb.keys()].sort());
+    for (const [k, v] of ta) expect(tb.get(k), k).toBe(v);
+    expect(ta.has('manifest.json') && ta.has('filelist.f')).toBe(true);
+  });
+
+  it('refuses a non-empty --out without --force and leaves it untouched', () => {
+    const out = join(dir, 'busy');
+    mkdirSync(out);
+    writeFileSync(join(out, 'keep.txt'), 'mine');
+    const r = cli(tiny, '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/is not empty; use --force/);
+    expect(readdirSync(out)).toEqual(['keep.txt']);
+    expect(cli(tiny, '--out', out, '--force').code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['filelist.f', 'manifest.json', 'mem', 'rtl']);
+  });
+
+  it('rejects an illegal folding file naming the stage, and writes nothing', () => {
+    const fold = join(dir, 'fold.json');
+    writeFileSync(fold, JSON.stringify({ stages: { conv1: { pe: 5 } } }));
+    const out = join(dir, 'never');
+    const r = cli(tiny, '--out', out, '--fold', fold);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stage "conv1" \(binconv\): pe 5 must be a positive divisor of 16/);
+    expect(existsSync(out)).toBe(false);
   });
 });
