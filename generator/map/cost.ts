@@ -1,0 +1,587 @@
+/**
+ * Resource cost models: LUT, FF, DSP and block RAM of the RTL the generator
+ * emits, per stage kind, as functions of the stage's parameters (its folding
+ * included), for Xilinx 7-series / UltraScale-class fabrics (LUT6, DSP48,
+ * RAMB36/RAMB18). One model per kind, structured like cycles.ts: a model is a
+ * sum of the cores' components (line buffer, channel select, ROMs, lanes,
+ * adder trees, requantizers, output register), each a formula in the widths
+ * that the core's source fixes, with coefficients calibrated against Yosys
+ * 0.23 `synth_xilinx -flatten` (bench/calibrate-cost.ts; docs/cost-model.md
+ * holds the formulas, the calibration table and the limits).
+ *
+ * Memories follow the choice Yosys' memory_libmap makes with the Xilinx
+ * libraries (mapMemory below): the cheapest of block RAM (cost 257 per
+ * RAMB36, 129 per RAMB18), LUT RAM (8 per RAM32M/RAM64M; RAMs only, ROMs are
+ * pruned from LUT RAM) and soft logic (1 per RAM bit in flip-flops, 1/64 per
+ * ROM bit in LUTs).
+ */
+import type { StagePlan } from '../emit/stages.js';
+import type { LayerKind } from '../ir/types.js';
+
+export interface StageCost {
+  /** LUT6 sites: logic LUTs plus LUTs used as memory (LUT RAM, shift registers). */
+  lut: number;
+  ff: number;
+  /** DSP48 slices. */
+  dsp: number;
+  /** Bits of the memories placed in block RAM (not the primitives' capacity). */
+  bramBits: number;
+  bram36: number;
+  bram18: number;
+  /** Bits of the memories placed in LUTs: LUT RAM (RAMs) or LUT logic (ROMs). */
+  lutramBits: number;
+}
+
+export const ZERO_COST: Readonly<StageCost> = Object.freeze({ lut: 0, ff: 0, dsp: 0, bramBits: 0, bram36: 0, bram18: 0, lutramBits: 0 });
+
+export function addCost(...cs: readonly StageCost[]): StageCost {
+  const out: StageCost = { ...ZERO_COST };
+  for (const c of cs) {
+    out.lut += c.lut;
+    out.ff += c.ff;
+    out.dsp += c.dsp;
+    out.bramBits += c.bramBits;
+    out.bram36 += c.bram36;
+    out.bram18 += c.bram18;
+    out.lutramBits += c.lutramBits;
+  }
+  return out;
+}
+
+/** Counter / address width for values 0..n-1 (at least 1), as the cores' cw(). */
+export function cw(n: number): number {
+  return n > 1 ? Math.ceil(Math.log2(n)) : 1;
+}
+
+// ---------------------------------------------------------------------------
+// Memories.
+
+/** Block RAM aspect ratios: [depth, width] of one RAMB36 (simple dual port up to 72 wide). */
+export const BRAM36_SHAPES: readonly (readonly [number, number])[] = [
+  [512, 72],
+  [1024, 36],
+  [2048, 18],
+  [4096, 9],
+  [8192, 4],
+  [16384, 2],
+  [32768, 1],
+];
+/** RAMB18: half a RAMB36 (512 × 36 at most 36 wide, then half of each RAMB36 depth). */
+export const BRAM18_SHAPES: readonly (readonly [number, number])[] = [
+  [512, 36],
+  [1024, 18],
+  [2048, 9],
+  [4096, 4],
+  [8192, 2],
+  [16384, 1],
+];
+
+/** Yosys memory_libmap costs (share/xilinx/*.txt, synth_xilinx). */
+const COST_BRAM36 = 257;
+const COST_BRAM18 = 129;
+const COST_LUTRAM = 8;
+const COST_RAM_BIT_FF = 1;
+const COST_ROM_BIT_LUT = 1 / 64;
+
+/** Fewest primitives of one kind (given its shapes) holding depth × width: every tile one shape. */
+export function bramPrimitives(depth: number, width: number, shapes: readonly (readonly [number, number])[]): number {
+  let best = Infinity;
+  for (const [d, w] of shapes) best = Math.min(best, Math.ceil(width / w) * Math.ceil(depth / d));
+  return best;
+}
+
+/** LUT RAM primitives (RAM32M: 32 × 6, RAM64M: 64 × 3, 4 LUTs each) for a 1-write 1-read RAM. */
+function lutramPrimitives(depth: number, width: number): number {
+  const n32 = Math.ceil(width / 6) * Math.ceil(depth / 32);
+  const n64 = Math.ceil(width / 3) * Math.ceil(depth / 64);
+  return depth <= 32 ? Math.min(n32, n64) : n64;
+}
+
+export type MemoryKind = 'ram' | 'rom';
+
+export interface MemoryMap {
+  readonly where: 'bram' | 'lutram' | 'logic';
+  readonly bram36: number;
+  readonly bram18: number;
+  /** LUTs: LUT RAM primitives (4 each) plus read muxes, or the ROM's logic. */
+  readonly lut: number;
+  /** Flip-flops holding a RAM mapped to soft logic. */
+  readonly ff: number;
+}
+
+/** LUTs of a ROM built from logic: one LUT6 per output bit per 64 rows (plus a mux level beyond). */
+function romLogicLuts(depth: number, width: number): number {
+  if (depth <= 1) return 0;
+  if (depth === 2) return width * 0.5; // a column is a constant, the address bit or its complement
+  if (depth <= 64) return width * 0.95;
+  const tiles = Math.ceil(depth / 64);
+  return width * (tiles + Math.ceil((tiles - 1) / 4));
+}
+
+/**
+ * Where a depth × width memory with one synchronous read port (and, for a RAM,
+ * one write port) lands under Yosys 0.23 synth_xilinx: the cheapest option by
+ * memory_libmap's costs. Ties go to block RAM, RAMB36 before RAMB18.
+ */
+export function mapMemory(depth: number, width: number, kind: MemoryKind): MemoryMap {
+  if (depth < 1 || width < 1) return { where: 'logic', bram36: 0, bram18: 0, lut: 0, ff: 0 };
+  const n36 = bramPrimitives(depth, width, BRAM36_SHAPES);
+  const n18 = bramPrimitives(depth, width, BRAM18_SHAPES);
+  const bramCost = Math.min(n36 * COST_BRAM36, n18 * COST_BRAM18);
+  const bram: MemoryMap = n36 * COST_BRAM36 <= n18 * COST_BRAM18 ? { where: 'bram', bram36: n36, bram18: 0, lut: 0, ff: 0 } : { where: 'bram', bram36: 0, bram18: n18, lut: 0, ff: 0 };
+  const bits = depth * width;
+  if (kind === 'rom') {
+    if (bits * COST_ROM_BIT_LUT < bramCost) return { where: 'logic', bram36: 0, bram18: 0, lut: romLogicLuts(depth, width), ff: 0 };
+    return bram;
+  }
+  const nl = lutramPrimitives(depth, width);
+  const ffCost = bits * COST_RAM_BIT_FF;
+  const lutCost = nl * COST_LUTRAM;
+  if (ffCost < Math.min(lutCost, bramCost)) {
+    // A register file: the words in flip-flops, a depth-way read mux per bit.
+    return { where: 'logic', bram36: 0, bram18: 0, lut: width * muxLuts(depth), ff: bits };
+  }
+  if (lutCost < bramCost) {
+    const tiles = Math.ceil(depth / 64);
+    return { where: 'lutram', bram36: 0, bram18: 0, lut: 4 * nl + (tiles > 1 ? width * muxLuts(tiles) * 1.5 : 0), ff: 0 };
+  }
+  return bram;
+}
+
+/** LUT6 count of an n-to-1 one-bit multiplexer (a LUT6 is a 4:1 mux; MUXF7/F8 are free). */
+export function muxLuts(n: number): number {
+  if (n <= 1) return 0;
+  if (n === 2) return 1;
+  return Math.ceil((n - 1) / 3);
+}
+
+// ---------------------------------------------------------------------------
+// Arithmetic components.
+
+/** DSP48 slices of a signed a × b multiplier (25 × 18 ports; Yosys mul2dsp splitting). Narrow products stay in LUTs. */
+export function mulDsp(a: number, b: number): number {
+  const hi = Math.max(a, b);
+  const lo = Math.min(a, b);
+  if (lo < 2 || a + b < 9) return 0;
+  if (hi <= 25 && lo <= 18) return 1;
+  return Math.ceil((hi - 1) / 24) * Math.ceil((lo - 1) / 17);
+}
+
+/** gr_conv_addtree of n inputs of iw bits: every node is registered; an adding node takes one LUT per input bit. */
+export function addTreeCost(n: number, iw: number): { lut: number; ff: number } {
+  let lut = 0;
+  let ff = 0;
+  let nodes = n;
+  for (let l = 1; nodes > 1; l++) {
+    const next = Math.ceil(nodes / 2);
+    const adds = Math.floor(nodes / 2);
+    ff += next * (iw + l);
+    lut += adds * (iw + l - 1);
+    nodes = next;
+  }
+  return { lut, ff };
+}
+
+// ---------------------------------------------------------------------------
+// Features and coefficients. A model sums raw features (structural counts
+// from the RTL); LUT and FF are their weighted sums with the calibrated
+// coefficients below; DSP and block RAM are exact structural counts.
+
+export const FEATURES = [
+  /** One per stage: valid/ready glue, step counters. */
+  'base',
+  /** gr_linebuf scheduler: its control flip-flops (counters, positions, step register). */
+  'lbCtrl',
+  /** LUTs of memories in LUT RAM (4 per RAM32M/RAM64M plus read muxes). */
+  'lutram',
+  /** LUTs of ROMs built from logic. */
+  'romLogic',
+  /** Read registers of ROMs / register files not absorbed into block RAM (FF), memory words in FFs. */
+  'memReg',
+  /** Multiplexers: channel select of a conv stage, step select of an add stage, logit select. */
+  'mux',
+  /** Binary lanes: b ? x : ~x, adder trees, term sum and accumulator. */
+  'binLane',
+  /** Int8 lanes: product adder tree and accumulator (products on DSPs). */
+  'intLane',
+  /** gr_requant lanes: one per lane. */
+  'rqLane',
+  /** gr_requant: SUM_W per lane (the sum, the saturation). */
+  'rqSum',
+  /** gr_requant: SUM_W · (variable shift bits) / 2 per lane (the barrel shifter); 0 when the lane's shift is constant. */
+  'rqShift',
+  /** Pooling datapaths: max-pool comparators and selects, average-pool accumulators and bank. */
+  'pool',
+  /** Plain registers (output pixel registers, delay lines, counters). */
+  'reg',
+] as const;
+export type Feature = (typeof FEATURES)[number];
+export type Features = Record<Feature, number>;
+
+const noFeatures = (): Features => Object.fromEntries(FEATURES.map((f) => [f, 0])) as Features;
+
+/**
+ * Calibrated coefficients: LUT = Σ lut[f]·lutFeature[f], FF = Σ ff[f]·ffFeature[f]
+ * (bench/calibrate-cost.ts --fit, Yosys 0.23 synth_xilinx, docs/cost-model.md).
+ */
+export const COEF: { readonly lut: Readonly<Features>; readonly ff: Readonly<Features> } = {
+  lut: { base: 6.6, lbCtrl: 1.22, lutram: 1, romLogic: 1, memReg: 0, mux: 0.63, binLane: 1.3, intLane: 0.42, rqLane: 0, rqSum: 0.036, rqShift: 1.8, pool: 1.74, reg: 0 },
+  ff: { base: 3.6, lbCtrl: 0.85, lutram: 0, romLogic: 0, memReg: 0.78, mux: 0, binLane: 0.77, intLane: 0, rqLane: 0, rqSum: 0.43, rqShift: 0, pool: 0.95, reg: 0.9 },
+};
+
+/** A model's raw result: LUT and FF features, exact DSP / memory counts. */
+interface Raw {
+  readonly lut: Features;
+  readonly ff: Features;
+  dsp: number;
+  bramBits: number;
+  bram36: number;
+  bram18: number;
+  lutramBits: number;
+}
+
+function raw(): Raw {
+  return { lut: noFeatures(), ff: noFeatures(), dsp: 0, bramBits: 0, bram36: 0, bram18: 0, lutramBits: 0 };
+}
+
+function finish(r: Raw): StageCost {
+  let lut = 0;
+  let ff = 0;
+  for (const f of FEATURES) {
+    lut += COEF.lut[f] * r.lut[f];
+    ff += COEF.ff[f] * r.ff[f];
+  }
+  return { lut: Math.round(lut), ff: Math.round(ff), dsp: r.dsp, bramBits: r.bramBits, bram36: r.bram36, bram18: r.bram18, lutramBits: r.lutramBits };
+}
+
+/** Adds a memory (RAM with a registered read, or a ROM with its read register) to `r`. */
+function addMemory(r: Raw, depth: number, width: number, kind: MemoryKind, readRegister = true): void {
+  if (kind === 'rom' && depth <= 1) return; // a constant
+  const m = mapMemory(depth, width, kind);
+  const bits = depth * width;
+  r.bram36 += m.bram36;
+  r.bram18 += m.bram18;
+  if (m.where === 'bram') {
+    r.bramBits += bits;
+    return;
+  }
+  r.lutramBits += bits;
+  if (m.where === 'lutram') r.lut.lutram += m.lut;
+  else if (kind === 'rom') r.lut.romLogic += m.lut;
+  else r.lut.mux += m.lut;
+  r.ff.memReg += m.ff + (readRegister ? width : 0); // the words (register file) and the read register
+}
+
+export interface RequantWidths {
+  readonly terms: 1 | 2;
+  readonly acc0W: number;
+  readonly acc1W: number;
+  readonly multW: number;
+  readonly biasW: number;
+  readonly shiftW: number;
+  readonly sumW: number;
+  readonly outW: number;
+  /** Shift bits that vary between the lane's channels (0: a constant shift, the shifter disappears). */
+  readonly shiftVarBits: number;
+}
+
+/** One gr_requant lane: products on DSPs (the bias on the DSP post-adder), the rest in LUTs and carry chains. */
+function addRequant(r: Raw, w: RequantWidths, lanes = 1): void {
+  r.dsp += lanes * (mulDsp(w.acc0W, w.multW) + (w.terms === 2 ? mulDsp(w.acc1W, w.multW) : 0));
+  r.lut.rqLane += lanes;
+  r.lut.rqSum += lanes * w.sumW * w.terms;
+  r.lut.rqShift += (lanes * w.sumW * w.shiftVarBits) / 2;
+  r.ff.rqLane += lanes;
+  r.ff.rqSum += lanes * (w.sumW + w.outW + 2 * w.shiftW + (w.terms === 2 ? w.acc1W : 0));
+}
+
+/**
+ * Shift bits that vary between the rows of each lane of a SHIFT_FILE image
+ * (rows of `pe` fields of `shiftW` bits), maximum over the lanes; a missing
+ * image counts every bit as variable.
+ */
+export function shiftVarBits(content: string | undefined, pe: number, shiftW: number): number {
+  if (content === undefined) return shiftW;
+  const rows = content
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => BigInt(`0x${s}`));
+  if (rows.length <= 1) return 0;
+  const mask = (1n << BigInt(shiftW)) - 1n;
+  let most = 0;
+  for (let p = 0; p < pe; p++) {
+    const at = (row: bigint): bigint => (row >> BigInt(p * shiftW)) & mask;
+    const first = at(rows[0]!);
+    let diff = 0n;
+    for (const row of rows) diff |= at(row) ^ first;
+    let n = 0;
+    for (; diff > 0n; diff >>= 1n) n += Number(diff & 1n);
+    most = Math.max(most, n);
+  }
+  return most;
+}
+
+// ---------------------------------------------------------------------------
+// Line buffer (gr_linebuf).
+
+export interface LinebufGeom {
+  readonly h: number;
+  readonly w: number;
+  readonly k: number;
+  readonly s: number;
+  readonly p: number;
+  /** Bits per pixel (all channels). */
+  readonly dw: number;
+  readonly og: number;
+  readonly opg: number;
+  readonly inner: number;
+}
+
+/** Rows a gr_linebuf stores (docs/rtl-architecture.md, "Line buffer"). */
+export function linebufRows(g: Pick<LinebufGeom, 'h' | 'w' | 'k' | 's' | 'p'>): number {
+  const oh = Math.floor((g.h + 2 * g.p - g.k) / g.s) + 1;
+  const lrow = Math.max(0, (oh - 1) * g.s - g.p);
+  const nextLast = Math.min(g.h - 1, g.k - 1 - g.p);
+  return Math.max(g.k + g.s, g.h + nextLast - lrow + 1);
+}
+
+/** gr_linebuf: R·W words of DW bits (1 write, 1 registered read) and the scheduler. */
+function addLinebuf(r: Raw, g: LinebufGeom): void {
+  const rows = linebufRows(g);
+  const rw = rows * g.w;
+  const steps = g.og * g.opg * g.k * g.k * g.inner;
+  const aw = cw(rw);
+  const lw = cw(2 * rows + 2) + 1;
+  const pw = cw(g.h + g.w + g.k + 2 * g.p + 2 * g.s + 2) + 1;
+  const kw = cw(g.k);
+  // A counter of one value is a constant: synthesis removes it.
+  const c = (n: number): number => (n > 1 ? cw(n) : 0);
+  const counters = 3 * aw + cw(g.w) + lw + 2 * pw + 2 * kw + c(g.inner) + c(g.opg) + c(g.og) + cw(g.k * g.k) + c(g.og * g.opg) + cw(steps) + c(g.og * g.inner) + c(g.og * g.opg * g.inner);
+  const stepRegs = 4 + cw(steps) + c(g.og * g.opg) + cw(g.k * g.k) + c(g.og * g.inner) + c(g.og * g.opg * g.inner);
+  r.lut.lbCtrl += counters + stepRegs;
+  r.ff.lbCtrl += counters + stepRegs;
+  r.lut.base += 10; // the scheduler's fixed logic (window readiness, padding, wrap-around)
+  addMemory(r, rw, g.dw, 'ram');
+}
+
+/**
+ * Bits of memory per kind a stage holds before mapping (for reports):
+ * exported for the mapper's summaries.
+ */
+export function linebufBits(g: LinebufGeom): number {
+  return linebufRows(g) * g.w * g.dw;
+}
+
+// ---------------------------------------------------------------------------
+// Stage models.
+
+type Params = ReadonlyMap<string, number>;
+
+function paramsOf(plan: StagePlan): Params {
+  const m = new Map<string, number>();
+  for (const p of plan.params) if (/^-?\d+$/.test(p.value)) m.set(p.name, Number(p.value));
+  return m;
+}
+
+function getter(plan: StagePlan): (name: string) => number {
+  const p = paramsOf(plan);
+  return (name) => {
+    const v = p.get(name);
+    if (v === undefined) throw new Error(`cost model: stage "${plan.info.layer.name}" (${plan.module}) has no parameter ${name}`);
+    return v;
+  };
+}
+
+function romContent(plan: StagePlan, param: string): string | undefined {
+  return plan.roms.find((r) => r.param === param)?.content;
+}
+
+/** gr_conv_stage (modes 0 binary, 1 int8, 2 PRB): line buffer, channel select, ROMs, PE lanes, output register. */
+function convStageRaw(plan: StagePlan): Raw {
+  const n = getter(plan);
+  const mode = n('MODE');
+  const [h, w, c, cout, k, s, pad, g] = ['H', 'W', 'C', 'COUT', 'K', 'S', 'P', 'G'].map(n) as [number, number, number, number, number, number, number, number];
+  const inW = n('IN_W');
+  const pe = n('PE');
+  const simd = n('SIMD');
+  const acc0W = n('ACC0_W');
+  const acc1W = n('ACC1_W');
+  const multW = n('MULT_W');
+  const biasW = n('BIAS_W');
+  const shiftW = n('SHIFT_W');
+  const cis = c / g / simd;
+  const opg = cout / g / pe;
+  const cos = g * opg;
+  const steps = cos * k * k * cis;
+  const nch = g * cis;
+  const lv = simd > 1 ? Math.ceil(Math.log2(simd)) : 0;
+  const xw = inW + 1;
+  const binary = mode === 0 || mode === 2;
+  const int8 = mode === 1 || mode === 2;
+  const ctw = cw(cos) + 3;
+
+  const r = raw();
+  r.lut.base += 1;
+  r.ff.base += 1;
+  addLinebuf(r, { h, w, k, s, p: pad, dw: c * inW, og: g, opg, inner: cis });
+  // Channel select into x2 (zero in the padding: the register's reset) and the control delay line.
+  r.lut.mux += simd * inW * muxLuts(nch);
+  r.ff.reg += simd * inW + 1 + ctw + (lv + 1) * (1 + ctw);
+  // ROMs: term-0 weights, the PRB's 1×1 weights, the requantization parameters.
+  addMemory(r, steps, pe * simd * (mode === 1 ? 8 : 1), 'rom');
+  if (mode === 2) addMemory(r, cos * cis, pe * simd * 8, 'rom');
+  for (const wd of mode === 2 ? [multW, multW, biasW, shiftW] : [multW, biasW, shiftW]) addMemory(r, cos, pe * wd, 'rom');
+  // PE lanes.
+  if (binary) {
+    const bt = addTreeCost(simd, xw);
+    const ct = addTreeCost(simd, 2);
+    r.lut.binLane += pe * (simd * xw + bt.lut + ct.lut + 2 * acc0W);
+    r.ff.binLane += pe * (simd * (xw + 1) + bt.ff + ct.ff + 2 * acc0W);
+  }
+  if (int8) {
+    const pw8 = xw + 8;
+    const it = addTreeCost(simd, pw8);
+    const termW = mode === 1 ? acc0W : acc1W;
+    r.dsp += pe * simd * mulDsp(8, xw);
+    r.lut.intLane += pe * (it.lut + termW);
+    r.ff.intLane += pe * (it.ff + 2 * termW);
+  }
+  const shiftVar = cos > 1 ? shiftVarBits(romContent(plan, 'SHIFT_FILE'), pe, shiftW) : 0;
+  addRequant(r, { terms: mode === 2 ? 2 : 1, acc0W, acc1W, multW, biasW, shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe);
+  // Output pixel register.
+  r.ff.reg += cout * n('OUT_W') + 1;
+  return r;
+}
+
+/** gr_add_stage: step select over the held pixels, requantization ROMs, PE two-term requantizers, output register. */
+function addStageRaw(plan: StagePlan): Raw {
+  const n = getter(plan);
+  const c = n('C');
+  const pe = n('PE');
+  const aW = n('A_W');
+  const bW = n('B_W');
+  const ns = c / pe;
+  const shiftW = n('SHIFT_W');
+  const r = raw();
+  r.lut.base += 1;
+  r.ff.base += 1;
+  r.lut.mux += pe * (aW + bW) * muxLuts(ns);
+  // Asynchronous ROMs: their outputs feed the requantizers' first register (memory_dff makes them registered ROMs).
+  for (const wd of [n('MULT_W'), n('MULT_W'), n('BIAS_W'), shiftW]) addMemory(r, ns, pe * wd, 'rom', false);
+  const shiftVar = ns > 1 ? shiftVarBits(romContent(plan, 'SHIFT_FILE'), pe, shiftW) : 0;
+  addRequant(
+    r,
+    { terms: 2, acc0W: n('A_SIGNED') ? aW : aW + 1, acc1W: n('B_SIGNED') ? bW : bW + 1, multW: n('MULT_W'), biasW: n('BIAS_W'), shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar },
+    pe,
+  );
+  r.ff.reg += 2 * cw(ns) + 1 + c * n('OUT_W');
+  return r;
+}
+
+/** gr_avgpool_stage: C accumulators, the second bank, PE one-term requantizers, output register. */
+function avgpoolStageRaw(plan: StagePlan): Raw {
+  const n = getter(plan);
+  const c = n('C');
+  const pe = n('PE');
+  const ns = c / pe;
+  const accW = n('ACC0_W');
+  const shiftW = n('SHIFT_W');
+  const r = raw();
+  r.lut.base += 1;
+  r.ff.base += 1;
+  // Accumulators (adder with the first-pixel select) and the bank's load / shift select.
+  r.lut.pool += c * accW + (ns > 1 ? c * accW : 0);
+  r.ff.pool += 2 * c * accW;
+  for (const wd of [n('MULT_W'), n('BIAS_W'), shiftW]) addMemory(r, ns, pe * wd, 'rom', false);
+  const shiftVar = ns > 1 ? shiftVarBits(romContent(plan, 'SHIFT_FILE'), pe, shiftW) : 0;
+  addRequant(r, { terms: 1, acc0W: accW, acc1W: 1, multW: n('MULT_W'), biasW: n('BIAS_W'), shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe);
+  r.ff.reg += c * n('OUT_W') + cw(n('H') * n('W')) + 2 * cw(ns) + 2;
+  return r;
+}
+
+/** gr_maxpool_stage: line buffer, a comparator and a select per channel, the running and output maxima. */
+function maxpoolStageRaw(plan: StagePlan): Raw {
+  const n = getter(plan);
+  const c = n('C');
+  const dw = n('DW');
+  const r = raw();
+  r.lut.base += 1;
+  r.ff.base += 1;
+  addLinebuf(r, { h: n('H'), w: n('W'), k: n('K'), s: n('S'), p: n('P'), dw: c * dw, og: 1, opg: 1, inner: 1 });
+  r.lut.pool += c * dw;
+  r.ff.pool += 2 * c * dw;
+  return r;
+}
+
+type CostModel = (plan: StagePlan) => StageCost;
+
+/** One model per stage kind: a kind without a model does not compile. */
+const MODELS: { readonly [K in LayerKind]: CostModel } = {
+  input: (p) => finish(convStageRaw(p)),
+  binconv: (p) => finish(convStageRaw(p)),
+  conv: (p) => finish(convStageRaw(p)),
+  prb: (p) => finish(convStageRaw(p)),
+  fc: (p) => finish(convStageRaw(p)),
+  add: (p) => finish(addStageRaw(p)),
+  avgpool: (p) => finish(avgpoolStageRaw(p)),
+  maxpool: (p) => finish(maxpoolStageRaw(p)),
+  // gr_concat is wires and two AND gates per link; a one-input concat is a two-deep gr_fifo (design.ts).
+  concat: (p) => (p.info.layer.inputs.length === 1 ? fifoCost(2, p.outBits) : { ...ZERO_COST, lut: 2 * (p.info.layer.inputs.length - 1) }),
+};
+
+/** The resources of one stage as the generator plans it (module, parameters, ROM images, folding). */
+export function stageCost(plan: StagePlan): StageCost {
+  return MODELS[plan.info.layer.kind](plan);
+}
+
+/** The raw features of a stage (calibration only). */
+export function stageFeatures(plan: StagePlan): { lut: Features; ff: Features } | null {
+  switch (plan.info.layer.kind) {
+    case 'add':
+      return addStageRaw(plan);
+    case 'avgpool':
+      return avgpoolStageRaw(plan);
+    case 'maxpool':
+      return maxpoolStageRaw(plan);
+    case 'concat':
+      return null;
+    default:
+      return convStageRaw(plan);
+  }
+}
+
+/** Raw features of a gr_fifo (calibration only). */
+export function fifoFeatures(depth: number, bits: number): Raw {
+  const r = raw();
+  const aw = cw(depth);
+  r.lut.base += 1;
+  r.ff.base += 1;
+  // Pointers (with wrap compare), occupancy (up/down), full flag.
+  r.lut.lbCtrl += 4 * aw;
+  r.ff.reg += 2 * aw + Math.ceil(Math.log2(depth + 1)) + 2;
+  addMemory(r, depth, bits, 'ram');
+  return r;
+}
+
+/** gr_fifo of `depth` entries of `bits` bits: pointers and occupancy, the memory, its output register. */
+export function fifoCost(depth: number, bits: number): StageCost {
+  return finish(fifoFeatures(depth, bits));
+}
+
+/** gr_broadcast to n consumers: one "taken" flag per consumer; the data is shared wires. */
+export function broadcastCost(n: number, bits: number): StageCost {
+  void bits;
+  return { ...ZERO_COST, lut: 2 * n + 2, ff: n };
+}
+
+/** gr_output_stage: the logit select (CLASSES-way mux of LW bits), the running maximum, the 32-bit output register. */
+export function outputStageCost(classes: number, lw = 32): StageCost {
+  const bw = Math.ceil(Math.log2(classes + 1));
+  const iw = cw(classes);
+  return {
+    ...ZERO_COST,
+    lut: Math.round(lw * (muxLuts(classes) + 1.5) + 32 + 2 * bw + iw),
+    ff: 32 + 1 + lw + iw + bw + 1,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Resource cost models (generator/map/cost.ts): structure, no EDA tools.
+ * test/synth/cost-calibration.test.ts checks the numbers against Yosys.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildDesign } from '../../generator/emit/design.js';
+import { resolveFolding } from '../../generator/emit/fold.js';
+import type { StagePlan } from '../../generator/emit/stages.js';
+import { addTreeCost, BRAM18_SHAPES, BRAM36_SHAPES, bramPrimitives, fifoCost, linebufRows, mapMemory, mulDsp, outputStageCost, shiftVarBits, stageCost } from '../../generator/map/cost.js';
+import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
+
+function plan(net: string, stage: string, fold?: { pe: number; simd: number }): StagePlan {
+  const { info } = microModel(MICRO_NETS.find((n) => n.name === net)!, 11);
+  const folding = resolveFolding(info, fold ? { stages: { [stage]: fold } } : undefined, 'test');
+  return buildDesign(info, folding).stages.find((s) => s.info.layer.name === stage)!;
+}
+
+describe('block RAM packing', () => {
+  it('knows the primitives aspect ratios', () => {
+    expect(BRAM36_SHAPES.map(([d, w]) => `${d}x${w}`)).toEqual(['512x72', '1024x36', '2048x18', '4096x9', '8192x4', '16384x2', '32768x1']);
+    expect(BRAM18_SHAPES.map(([d, w]) => `${d}x${w}`)).toEqual(['512x36', '1024x18', '2048x9', '4096x4', '8192x2', '16384x1']);
+  });
+
+  it('packs by hand-computed examples', () => {
+    // 512 x 72: one RAMB36 (simple dual port), or two RAMB18 (512 x 36 each).
+    expect(bramPrimitives(512, 72, BRAM36_SHAPES)).toBe(1);
+    expect(bramPrimitives(512, 72, BRAM18_SHAPES)).toBe(2);
+    // 4096 x 64: 4K x 9 per RAMB36 -> ceil(64 / 9) = 8.
+    expect(bramPrimitives(4096, 64, BRAM36_SHAPES)).toBe(8);
+    // 1000 x 20: 1K x 36 -> 1 RAMB36; RAMB18 1K x 18 -> 2.
+    expect(bramPrimitives(1000, 20, BRAM36_SHAPES)).toBe(1);
+    expect(bramPrimitives(1000, 20, BRAM18_SHAPES)).toBe(2);
+    // 160 x 128 (a line buffer): 512 x 72 -> 2 RAMB36.
+    expect(bramPrimitives(160, 128, BRAM36_SHAPES)).toBe(2);
+    // 40000 x 1: two 32K x 1 tiles.
+    expect(bramPrimitives(40000, 1, BRAM36_SHAPES)).toBe(2);
+  });
+
+  it('chooses like Yosys memory_libmap: cheapest of RAMB36 (257), RAMB18 (129), LUT RAM (8 per primitive), logic', () => {
+    expect(mapMemory(512, 72, 'ram')).toMatchObject({ where: 'bram', bram36: 1, bram18: 0 });
+    expect(mapMemory(1024, 18, 'ram')).toMatchObject({ where: 'bram', bram36: 0, bram18: 1 });
+    expect(mapMemory(1024, 36, 'ram')).toMatchObject({ where: 'bram', bram36: 1, bram18: 0 }); // 257 < 2 x 129
+    expect(mapMemory(512, 8, 'ram')).toMatchObject({ where: 'bram', bram18: 1 }); // 24 RAM64M = 192 > 129
+    expect(mapMemory(4096, 8, 'ram')).toMatchObject({ where: 'bram', bram36: 1 });
+    expect(mapMemory(4096, 64, 'ram')).toMatchObject({ where: 'bram', bram36: 8 });
+    // Small RAMs: LUT RAM (RAM32M 32 x 6, RAM64M 64 x 3, 4 LUTs each).
+    expect(mapMemory(16, 8, 'ram')).toMatchObject({ where: 'lutram', lut: 8 }); // 2 RAM32M
+    expect(mapMemory(64, 32, 'ram')).toMatchObject({ where: 'lutram', lut: 44 }); // 11 RAM64M
+    expect(mapMemory(256, 8, 'ram').where).toBe('lutram'); // 12 RAM64M = 96 < 129
+    // Tiny RAMs: flip-flops.
+    expect(mapMemory(2, 2, 'ram')).toMatchObject({ where: 'logic', ff: 4 });
+    // ROMs never go to LUT RAM: logic below 64 x 129 bits per RAMB18's worth, block RAM above.
+    expect(mapMemory(576, 1, 'rom').where).toBe('logic');
+    expect(mapMemory(256, 64, 'rom').where).toBe('logic'); // 16384 / 64 = 256 < 257
+    expect(mapMemory(2048, 32, 'rom')).toMatchObject({ where: 'bram', bram36: 2 });
+  });
+});
+
+describe('arithmetic components', () => {
+  it('DSP48 per multiplier: 25 x 18 in one slice, split beyond, narrow products in LUTs', () => {
+    expect(mulDsp(8, 9)).toBe(1);
+    expect(mulDsp(25, 18)).toBe(1);
+    expect(mulDsp(18, 25)).toBe(1);
+    expect(mulDsp(30, 18)).toBe(2);
+    expect(mulDsp(3, 4)).toBe(0);
+  });
+
+  it('adder tree: one register per node, one LUT per input bit of an adding node (Yosys counts)', () => {
+    // Measured with synth_xilinx: N=4, IW=9 -> 28 LUT, 31 FF; N=8 -> 67 / 74; N=16 -> 146 / 161.
+    expect(addTreeCost(4, 9)).toEqual({ lut: 28, ff: 31 });
+    expect(addTreeCost(8, 9)).toEqual({ lut: 67, ff: 74 });
+    expect(addTreeCost(16, 9)).toEqual({ lut: 146, ff: 161 });
+    expect(addTreeCost(1, 9)).toEqual({ lut: 0, ff: 0 });
+  });
+
+  it('line buffer rows follow docs/rtl-architecture.md', () => {
+    expect(linebufRows({ h: 7, w: 9, k: 3, s: 1, p: 1 })).toBe(4); // K + S
+    expect(linebufRows({ h: 32, w: 32, k: 3, s: 1, p: 1 })).toBe(4);
+    expect(linebufRows({ h: 8, w: 32, k: 3, s: 2, p: 1 })).toBe(5);
+  });
+
+  it('variable shift bits per lane from a SHIFT_FILE image', () => {
+    // Two lanes of 6 bits: lane 0 = 12, 12 (constant); lane 1 = 12, 15 (bits 0 and 1 vary).
+    const row = (l0: number, l1: number): string => ((l1 << 6) | l0).toString(16).padStart(3, '0');
+    expect(shiftVarBits(`${row(12, 12)}\n${row(12, 15)}\n`, 2, 6)).toBe(2);
+    expect(shiftVarBits(`${row(12, 12)}\n${row(12, 12)}\n`, 2, 6)).toBe(0);
+    expect(shiftVarBits(undefined, 2, 6)).toBe(6);
+  });
+});
+
+describe('stage models', () => {
+  it('every stage of every micro network has a model with sane figures', () => {
+    for (const net of MICRO_NETS) {
+      const { info } = microModel(net, 11);
+      const design = buildDesign(info, resolveFolding(info, undefined, 'test'));
+      for (const s of design.stages) {
+        const c = stageCost(s);
+        for (const v of Object.values(c)) expect(Number.isInteger(v) && v >= 0, `${net.name}/${s.info.layer.name}: ${JSON.stringify(c)}`).toBe(true);
+        if (s.info.layer.kind !== 'concat') expect(c.lut).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('binary k x k: DSP = PE (the requantizers); LUT and FF grow with PE and with SIMD', () => {
+    const at = (pe: number, simd: number) => stageCost(plan('binconv-k3-s1-p1', 'dut', { pe, simd }));
+    for (const pe of [1, 2, 4, 8]) expect(at(pe, 4).dsp).toBe(pe);
+    for (const simd of [1, 2, 4]) {
+      expect(at(2, simd).lut).toBeLessThan(at(4, simd).lut);
+      expect(at(2, simd).ff).toBeLessThan(at(4, simd).ff);
+    }
+    for (const pe of [1, 2, 4]) {
+      expect(at(pe, 1).lut).toBeLessThan(at(pe, 4).lut);
+      expect(at(pe, 1).ff).toBeLessThan(at(pe, 4).ff);
+    }
+  });
+
+  it('int8: DSP = PE·SIMD products + PE requantizers; PRB: PE·SIMD + 2·PE', () => {
+    for (const [pe, simd] of [[1, 1], [2, 4], [4, 4], [8, 2]] as const) {
+      expect(stageCost(plan('int8-conv-1x1', 'dut', { pe, simd })).dsp).toBe(pe * simd + pe);
+    }
+    for (const [pe, simd] of [[1, 1], [2, 2], [4, 1]] as const) {
+      expect(stageCost(plan('prb-s1-g2', 'dut', { pe, simd })).dsp).toBe(pe * simd + 2 * pe);
+    }
+    const a = stageCost(plan('int8-conv-1x1', 'dut', { pe: 2, simd: 2 }));
+    const b = stageCost(plan('int8-conv-1x1', 'dut', { pe: 4, simd: 2 }));
+    const c = stageCost(plan('int8-conv-1x1', 'dut', { pe: 4, simd: 4 }));
+    expect(a.lut).toBeLessThan(b.lut);
+    expect(b.lut).toBeLessThan(c.lut);
+    expect(a.ff).toBeLessThan(b.ff);
+  });
+
+  it('add: 2 DSP per lane; average pool: 1 per lane; max pool: none', () => {
+    for (const pe of [1, 2, 4]) {
+      expect(stageCost(plan('sep-module', 'dut', { pe, simd: 1 })).dsp).toBe(2 * pe);
+      expect(stageCost(plan('binconv-k3-s1-p1', 'gap', { pe, simd: 1 })).dsp).toBe(pe);
+    }
+    expect(stageCost(plan('maxpool-k3-s2-p1', 'dut')).dsp).toBe(0);
+  });
+
+  it('memory bits are accounted once: block RAM or LUT bits, never both', () => {
+    const c = stageCost(plan('binconv-k3-s1-p1', 'dut', { pe: 1, simd: 4 }));
+    // Line buffer 4 rows x 9 pixels x 4 ch x 8 bit (LUT RAM), weight ROM 72 x 4 x 1, requant ROMs 8 rows.
+    expect(c.bram36 + c.bram18).toBe(0);
+    expect(c.bramBits).toBe(0);
+    expect(c.lutramBits).toBeGreaterThanOrEqual(4 * 9 * 4 * 8 + 72 * 4);
+  });
+});
+
+describe('FIFO, broadcast, output stage', () => {
+  it('FIFO memory: LUT RAM while small, then RAMB18 / RAMB36 by aspect ratio', () => {
+    expect(fifoCost(16, 8)).toMatchObject({ bram36: 0, bram18: 0, lutramBits: 128 });
+    expect(fifoCost(512, 32)).toMatchObject({ bram36: 0, bram18: 1, bramBits: 512 * 32 });
+    expect(fifoCost(1024, 64)).toMatchObject({ bram36: 2, bram18: 0 });
+    expect(fifoCost(4096, 8)).toMatchObject({ bram36: 1, bram18: 0 });
+    expect(fifoCost(16, 8).ff).toBeLessThan(fifoCost(16, 64).ff);
+    expect(fifoCost(16, 8).lut).toBeLessThan(fifoCost(64, 8).lut);
+  });
+
+  it('output stage grows with the classes', () => {
+    expect(outputStageCost(10).lut).toBeLessThan(outputStageCost(100).lut);
+    expect(outputStageCost(10).dsp).toBe(0);
+  });
+});
