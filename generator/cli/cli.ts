@@ -4,7 +4,7 @@
  */
 import yargs from 'yargs';
 import { GenRtlError } from '../util/errors.js';
-import { cosimCmd, generateCmd, inspect, run, zooList, zooWrite } from './commands.js';
+import { cosimCmd, generateCmd, inspect, reportCmd, run, zooList, zooWrite } from './commands.js';
 import { devicesCmd } from './devices.js';
 import { processIo, type CliIo } from './io.js';
 
@@ -28,11 +28,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         y
           .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
           .option('out', { type: 'string', demandOption: true, describe: 'output directory (refused if not empty, unless --force)' })
-          .option('device', { type: 'string', describe: 'target FPGA (recorded in the manifest until the mapper lands)' })
+          .option('device', { type: 'string', describe: 'target FPGA (gen-rtl devices): adds report.txt/json/html with the fit check' })
+          .option('device-file', { type: 'string', describe: 'a JSON device description added to the known devices' })
           .option('clock-mhz', { type: 'number', default: 100, describe: 'target clock in MHz' })
           .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto (one output channel per step), balanced (every stage as fast as the slowest can be, with the least parallelism), or a JSON file {"stages": {"<layer>": {"pe": P, "simd": S}}}' })
           .option('force', { type: 'boolean', default: false, describe: 'replace a non-empty output directory' }),
-      (a) => generateCmd(io, { model: a.model, out: a.out, device: a.device, clockMhz: a['clock-mhz'], fold: a.fold, force: a.force, json: a.json }),
+      (a) => generateCmd(io, { model: a.model, out: a.out, device: a.device, deviceFile: a['device-file'], clockMhz: a['clock-mhz'], fold: a.fold, force: a.force, json: a.json }),
     )
     .command(
       'cosim <model>',
@@ -83,6 +84,31 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         if (!a.name) throw new UsageError('zoo: give a model name (gen-rtl zoo --list shows them)');
         if (!a.out) throw new UsageError('zoo: --out FILE.sepb is required');
         return zooWrite(io, a.name, a.out, a.seed, a.json);
+      },
+    )
+    .command(
+      'report <model>',
+      'resource/fit report of the design on a device: per-stage LUT, FF, DSP, BRAM, cycles; FPS; fits or why not',
+      (y) =>
+        y
+          .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
+          .option('device', { type: 'string', demandOption: true, describe: 'target FPGA (gen-rtl devices)' })
+          .option('device-file', { type: 'string', describe: 'a JSON device description added to the known devices' })
+          .option('clock-mhz', { type: 'number', describe: "clock in MHz (default: the device's planning hint)" })
+          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto, balanced or a JSON file' })
+          .option('onchip-limit', { type: 'number', describe: 'on-chip memory budget in bytes (default 10 MiB, the paper\'s)' })
+          .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' }),
+      (a) => {
+        code = reportCmd(io, {
+          model: a.model,
+          device: a.device,
+          deviceFile: a['device-file'],
+          clockMhz: a['clock-mhz'],
+          fold: a.fold,
+          onchipLimit: a['onchip-limit'],
+          html: a.html,
+          json: a.json,
+        });
       },
     )
     .command(

@@ -6,7 +6,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { cosim } from '../cosim/cosim.js';
 import type { SimulatorName } from '../cosim/simulators.js';
 import { balancedFolding, resolveFolding, type Folding } from '../emit/fold.js';
-import { generate } from '../emit/generate.js';
+import { buildDesign } from '../emit/design.js';
+import { generate, render } from '../emit/generate.js';
+import { lookupDevice, runDevices } from '../map/devices.js';
+import { buildReport, renderReportText, reportHtmlView, type Report } from '../map/report.js';
 import type { ModelInfo } from '../ir/analyze.js';
 import type { Pixels } from '../reference/run.js';
 import { Prng } from '../util/prng.js';
@@ -89,6 +92,7 @@ export interface GenerateArgs {
   readonly model: string;
   readonly out: string;
   readonly device: string | undefined;
+  readonly deviceFile: string | undefined;
   readonly clockMhz: number;
   readonly fold: string | undefined;
   readonly force: boolean;
@@ -99,8 +103,10 @@ export function generateCmd(io: CliIo, a: GenerateArgs): void {
   if (!(Number.isFinite(a.clockMhz) && a.clockMhz > 0 && a.clockMhz <= 2000)) throw new GenRtlError('--clock-mhz', `must be a frequency in MHz (0 < F <= 2000), got ${a.clockMhz}`);
   const info = readModelFile(a.model);
   const folding = readFolding(info, a.fold);
-  const { files, design } = generate(info, { folding, device: a.device ?? null, clockMhz: a.clockMhz });
-  writeTreeAtomic(a.out, files, a.force);
+  const device = a.device !== undefined ? lookupDevice(a.device, runDevices(a.deviceFile)) : null;
+  const { files, design } = generate(info, { folding, device: device?.name ?? null, clockMhz: a.clockMhz });
+  const report = device ? buildReport(design, info.model.name, device, { clockMhz: a.clockMhz, alternatives: runDevices(a.deviceFile) }) : null;
+  writeTreeAtomic(a.out, report ? [...files, ...reportFiles(report)] : files, a.force);
   const result = {
     model: info.model.name,
     out: a.out,
@@ -110,11 +116,13 @@ export function generateCmd(io: CliIo, a: GenerateArgs): void {
     predictedCyclesPerImage: design.predictedCyclesPerImage,
     bottleneck: design.bottleneck,
     predictedFps: Math.round((a.clockMhz * 1e6) / design.predictedCyclesPerImage),
+    ...(report ? { device: report.device, fits: report.fits, fitProblems: report.fitProblems } : {}),
   };
   if (a.json) printJson(io, result);
   else {
     io.stdout(`wrote ${a.out}: top ${design.top}, ${design.stages.length} stages, ${files.length} files\n`);
     io.stdout(`predicted ${design.predictedCyclesPerImage.toLocaleString('en-US')} cycles/image (bottleneck: ${design.bottleneck}), ${result.predictedFps.toLocaleString('en-US')} images/s at ${a.clockMhz} MHz\n`);
+    if (report) io.stdout(`${report.device}: ${report.fits ? 'fits' : `does not fit (${report.fitProblems.join('; ')})`}; report.txt, report.json and report.html written\n`);
   }
 }
 
@@ -183,4 +191,49 @@ export function cosimCmd(io: CliIo, a: CosimArgs): number {
     io.stdout(`build ${r.buildSeconds.toFixed(1)} s, run ${r.runSeconds.toFixed(1)} s; design in ${r.designDir}\n`);
   }
   return ok ? 0 : 1;
+}
+
+export interface ReportArgs {
+  readonly model: string;
+  readonly device: string;
+  readonly deviceFile: string | undefined;
+  readonly clockMhz: number | undefined;
+  readonly fold: string | undefined;
+  readonly onchipLimit: number | undefined;
+  readonly html: string | undefined;
+  readonly json: boolean;
+}
+
+function checkClock(f: number): number {
+  if (!(Number.isFinite(f) && f > 0 && f <= 2000)) throw new GenRtlError('--clock-mhz', `must be a frequency in MHz (0 < F <= 2000), got ${f}`);
+  return f;
+}
+
+/** The report files written into an output directory (report.txt, report.json, report.html). */
+export function reportFiles(r: Report): { path: string; content: string }[] {
+  return [
+    { path: 'report.txt', content: renderReportText(r) },
+    { path: 'report.json', content: `${JSON.stringify(r, null, 2)}\n` },
+    { path: 'report.html', content: render('report.html.hbs', reportHtmlView(r)) },
+  ];
+}
+
+export function reportCmd(io: CliIo, a: ReportArgs): number {
+  const devices = runDevices(a.deviceFile);
+  const device = lookupDevice(a.device, devices);
+  const clockMhz = checkClock(a.clockMhz ?? device.maxClockMhzHint);
+  if (a.onchipLimit !== undefined && !(Number.isSafeInteger(a.onchipLimit) && a.onchipLimit > 0)) {
+    throw new GenRtlError('--onchip-limit', `must be a positive number of bytes, got ${a.onchipLimit}`);
+  }
+  const info = readModelFile(a.model);
+  const design = buildDesign(info, readFolding(info, a.fold));
+  const r = buildReport(design, info.model.name, device, {
+    clockMhz,
+    ...(a.onchipLimit !== undefined ? { onchipLimitBytes: a.onchipLimit } : {}),
+    alternatives: devices,
+  });
+  if (a.html !== undefined) writeFileAtomic(a.html, render('report.html.hbs', reportHtmlView(r)));
+  if (a.json) printJson(io, r);
+  else io.stdout(renderReportText(r));
+  return r.fits ? 0 : 1;
 }

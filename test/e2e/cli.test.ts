@@ -190,3 +190,36 @@ describe('gen-rtl generate', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('gen-rtl report and generate --device', () => {
+  it('report: exit 0 with fits for the tiny net, JSON fields, HTML file', () => {
+    const html = join(dir, 'r.html');
+    const r = cli('report', tiny, '--device', 'xc7z020', '--clock-mhz', '150', '--json', '--html', html);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.fits).toBe(true);
+    expect(j.device).toBe('xc7z020');
+    expect(j.clockMhz).toBe(150);
+    expect(j.bottleneck.stage).toBe('conv1');
+    expect(readFileSync(html, 'utf8')).toMatch(/sepnet-tiny-28 on xc7z020/);
+  });
+
+  it('report: exit 1 and the reason when the budget is exceeded; unknown devices are named', () => {
+    const r = cli('report', tiny, '--device', 'xc7z020', '--onchip-limit', '100');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/does not fit: on-chip memory: needs [\d,]+ bytes .* over the 100-byte budget/);
+    const u = cli('report', tiny, '--device', 'xc9000');
+    expect(u.code).toBe(1);
+    expect(u.stderr).toMatch(/xc9000/);
+    expect(u.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('generate --device adds report.txt, report.json and report.html to the output directory', () => {
+    const out = join(dir, 'with-report');
+    const r = cli(tiny, '--out', out, '--device', 'xczu3eg', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).fits).toBe(true);
+    for (const f of ['report.txt', 'report.json', 'report.html']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).device).toBe('xczu3eg');
+  });
+});
