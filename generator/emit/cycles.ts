@@ -9,10 +9,14 @@ import type { Fold } from './fold.js';
 
 type CycleModel<K extends LayerKind> = (l: LayerInfo & { readonly layer: LayerOf<K> }, f: Fold) => number;
 
-/** gr_conv_stage: max(H·W, OH·OW · (COUT/PE) · K² · ((C/G)/SIMD)). */
+/**
+ * gr_conv_stage: max(H·W, OH·OW · (COUT/PE) · K² · ((C/G)/SIMD)); the window
+ * core (gr_conv_window_stage) reads all K² taps in one step.
+ */
 function conv(l: LayerInfo, cout: number, k: number, groups: number, cin: number, f: Fold): number {
   const x = l.inShapes[0] ?? l.outShape;
-  const steps = (cout / f.pe) * k * k * (cin / groups / f.simd);
+  const taps = f.window ? 1 : k * k;
+  const steps = (cout / f.pe) * taps * (cin / groups / f.simd);
   return Math.max(x.height * x.width, l.outShape.height * l.outShape.width * steps);
 }
 

@@ -12,6 +12,8 @@ import { stageCycles } from './cycles.js';
 export interface Fold {
   readonly pe: number;
   readonly simd: number;
+  /** Tap-parallel core (gr_conv_window_stage): the whole K×K window per step; k×k stages only. */
+  readonly window: boolean;
 }
 
 export type Folding = ReadonlyMap<string, Fold>;
@@ -45,18 +47,25 @@ function largestDivisorAtMost(n: number, cap: number): number {
 /** The default until the mapper chooses: all input channels of a group per step, one output channel. */
 export function defaultFold(l: LayerInfo): Fold {
   const lim = foldLimits(l);
-  if (!lim) return { pe: 1, simd: 1 };
+  if (!lim) return { pe: 1, simd: 1, window: false };
   switch (l.layer.kind) {
     case 'add':
     case 'avgpool':
-      return { pe: largestDivisorAtMost(lim.pe, 8), simd: 1 };
+      return { pe: largestDivisorAtMost(lim.pe, 8), simd: 1, window: false };
     default:
-      return { pe: 1, simd: lim.simd };
+      return { pe: 1, simd: lim.simd, window: false };
   }
+}
+
+/** Whether a stage can use the tap-parallel window core: a k×k convolution, k > 1. */
+export function canWindow(l: LayerInfo): boolean {
+  const layer = l.layer;
+  return (layer.kind === 'binconv' || layer.kind === 'conv' || layer.kind === 'prb') && layer.geom.kernel > 1;
 }
 
 export function checkFold(l: LayerInfo, f: Fold): void {
   const where = `stage "${l.layer.name}" (${l.layer.kind})`;
+  if (f.window && !canWindow(l)) throw new GenRtlError(where, 'window (tap-parallel) folding needs a k×k convolution with k > 1');
   const lim = foldLimits(l);
   if (!lim) {
     if (f.pe !== 1 || f.simd !== 1) throw new GenRtlError(where, 'has no folding knobs (pe and simd must be 1)');
@@ -70,7 +79,7 @@ export function checkFold(l: LayerInfo, f: Fold): void {
 }
 
 const foldFile = z.strictObject({
-  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional() })),
+  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional() })),
 });
 
 /** Folding of every stage: defaults, overridden by a parsed folding JSON ({"stages": {"<layer>": {"pe", "simd"}}}). */
@@ -87,7 +96,7 @@ export function resolveFolding(info: ModelInfo, json: unknown, source: string): 
       const l = info.byName.get(name);
       if (!l) throw new GenRtlError(source, `stage "${name}" is not a layer of model "${info.model.name}"`);
       const base = out.get(name)!;
-      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd });
+      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window });
     }
   }
   for (const l of info.layers) checkFold(l, out.get(l.layer.name)!);
@@ -100,12 +109,19 @@ function divisors(n: number): number[] {
   return out;
 }
 
-/** Legal foldings of a stage, least parallel (PE·SIMD) first. */
+/** Parallel lanes of a folding: the hardware it costs, roughly. */
+function lanes(l: LayerInfo, f: Fold): number {
+  const k = f.window && 'geom' in l.layer ? l.layer.geom.kernel : 1;
+  return f.pe * f.simd * k * k;
+}
+
+/** Legal foldings of a stage, least parallel first (window ones where the stage allows them). */
 function candidates(l: LayerInfo): Fold[] {
   const lim = foldLimits(l);
-  if (!lim) return [{ pe: 1, simd: 1 }];
-  const all = divisors(lim.pe).flatMap((pe) => divisors(lim.simd).map((simd) => ({ pe, simd })));
-  return all.sort((a, b) => a.pe * a.simd - b.pe * b.simd || a.pe - b.pe);
+  if (!lim) return [{ pe: 1, simd: 1, window: false }];
+  const windows = canWindow(l) ? [false, true] : [false];
+  const all = divisors(lim.pe).flatMap((pe) => divisors(lim.simd).flatMap((simd) => windows.map((window) => ({ pe, simd, window }))));
+  return all.sort((a, b) => lanes(l, a) - lanes(l, b) || a.pe - b.pe || Number(a.window) - Number(b.window));
 }
 
 /**
@@ -115,8 +131,9 @@ function candidates(l: LayerInfo): Fold[] {
  */
 export function balancedFolding(info: ModelInfo): Folding {
   const options = info.layers.map((l) => ({ l, cands: candidates(l) }));
-  const target = Math.max(...options.map(({ l, cands }) => stageCycles(l, cands[cands.length - 1]!)));
+  const fastest = (l: LayerInfo, cands: readonly Fold[]): number => Math.min(...cands.map((f) => stageCycles(l, f)));
+  const target = Math.max(...options.map(({ l, cands }) => fastest(l, cands)));
   const out = new Map<string, Fold>();
-  for (const { l, cands } of options) out.set(l.layer.name, cands.find((f) => stageCycles(l, f) <= target) ?? cands[cands.length - 1]!);
+  for (const { l, cands } of options) out.set(l.layer.name, cands.find((f) => stageCycles(l, f) <= target)!);
   return out;
 }

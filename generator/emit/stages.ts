@@ -13,7 +13,7 @@ import { packRow, romImage } from './hex.js';
 
 export interface Param {
   readonly name: string;
-  /** A Verilog literal: a decimal integer or a quoted string. */
+  /** A Verilog literal: a decimal integer, a quoted string or a sized hex constant. */
   readonly value: string;
 }
 
@@ -103,6 +103,28 @@ function weightRows(cout: number, cinG: number, taps: number, fold: Fold, width:
 
 type Planner<K extends LayerKind> = (l: LayerInfo & { readonly layer: LayerOf<K> }, ident: string, fold: Fold) => Omit<StagePlan, 'info' | 'ident' | 'fold'>;
 
+const NO_FOLD: Fold = { pe: 1, simd: 1, window: false };
+
+/**
+ * Weight ROM of the window core (gr_conv_window_stage): row
+ * co_step·(cinG/SIMD) + ci_step, lane p, tap t, input j at field (p·K² + t)·SIMD + j.
+ */
+function windowWeightRows(cout: number, cinG: number, taps: number, fold: Fold, width: number, at: (co: number, ci: number, t: number) => number): string[] {
+  const rows: string[] = [];
+  const fields = new Array<number>(fold.pe * taps * fold.simd);
+  for (let coStep = 0; coStep < cout / fold.pe; coStep++) {
+    for (let ciStep = 0; ciStep < cinG / fold.simd; ciStep++) {
+      for (let p = 0; p < fold.pe; p++) {
+        for (let t = 0; t < taps; t++) {
+          for (let j = 0; j < fold.simd; j++) fields[(p * taps + t) * fold.simd + j] = at(coStep * fold.pe + p, ciStep * fold.simd + j, t);
+        }
+      }
+      rows.push(packRow(fields, width));
+    }
+  }
+  return rows;
+}
+
 const MODE_BINARY = 0;
 const MODE_INT8 = 1;
 const MODE_PRB = 2;
@@ -125,11 +147,15 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
   const { kernel: k, stride, pad, groups } = spec.geom;
   const cinG = x.channels / groups;
   const binary = spec.mode !== MODE_INT8;
-  const rows0 = weightRows(spec.cout, cinG, k * k, fold, binary ? 1 : 8, (co, ci, t) => {
+  const wb = binary ? 1 : 8;
+  const at = (co: number, ci: number, t: number): number => {
     const w = spec.w0(co, ci, t);
     return binary ? (w > 0 ? 1 : 0) : w;
-  });
-  const roms: Rom[] = [{ param: 'W0_FILE', file: `mem/${ident}_w0.hex`, content: romImage(rows0) }];
+  };
+  const rows0 = fold.window ? windowWeightRows(spec.cout, cinG, k * k, fold, wb, at) : weightRows(spec.cout, cinG, k * k, fold, wb, at);
+  // A fully unrolled window stage takes its one weight row as a constant, folded into its adder trees.
+  const constW = fold.window && rows0.length === 1;
+  const roms: Rom[] = constW ? [] : [{ param: 'W0_FILE', file: `mem/${ident}_w0.hex`, content: romImage(rows0) }];
   if (spec.w1) {
     const rows1 = weightRows(spec.cout, cinG, 1, fold, 8, (co, ci) => spec.w1!(co, ci));
     roms.push({ param: 'W1_FILE', file: `mem/${ident}_w1.hex`, content: romImage(rows1) });
@@ -138,8 +164,11 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
   const rq = requantPlan(ident, l, spec.requant, fold.pe, accBits);
   roms.push(...rq.roms);
   const files = new Map(roms.map((r) => [r.param, r.file]));
+  const windowParams: Param[] = fold.window
+    ? [int('CONST_W', constW ? 1 : 0), ...(constW ? [{ name: 'W0_BITS', value: `${fold.pe * k * k * fold.simd * wb}'h${rows0[0]}` }] : [])]
+    : [];
   return {
-    module: 'gr_conv_stage',
+    module: fold.window ? 'gr_conv_window_stage' : 'gr_conv_stage',
     params: [
       int('MODE', spec.mode),
       int('H', x.height),
@@ -158,6 +187,7 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
       int('ACC1_W', accBits[1] ?? accBits[0]!),
       ...rq.params,
       ...['W0_FILE', 'W1_FILE', 'M0_FILE', 'M1_FILE', 'BIAS_FILE', 'SHIFT_FILE'].map((p) => str(p, files.get(p) ?? '')),
+      ...windowParams,
     ],
     roms,
     inPorts: ['s'],
@@ -267,7 +297,7 @@ const PLANNERS: { readonly [K in LayerKind]: Planner<K> } = {
       roms: [],
       inPorts: ['s'],
       outBits: x.channels * t.bits,
-      cyclesPerImage: stageCycles(l, { pe: 1, simd: 1 }),
+      cyclesPerImage: stageCycles(l, NO_FOLD),
       lookaheadPixels: lookahead(l.layer.kernel, l.layer.pad, x.width),
     };
   },
@@ -302,7 +332,7 @@ const PLANNERS: { readonly [K in LayerKind]: Planner<K> } = {
     roms: [],
     inPorts: l.layer.inputs.map((_, i) => `in${i}`),
     outBits: l.outShape.channels * l.outType.bits,
-    cyclesPerImage: stageCycles(l, { pe: 1, simd: 1 }),
+    cyclesPerImage: stageCycles(l, NO_FOLD),
     lookaheadPixels: 1,
   }),
 };

@@ -399,6 +399,7 @@ function romContent(plan: StagePlan, param: string): string | undefined {
 
 /** gr_conv_stage (modes 0 binary, 1 int8, 2 PRB): line buffer, channel select, ROMs, PE lanes, output register. */
 function convStageRaw(plan: StagePlan): Raw {
+  // gr_conv_window_stage shares this model, scaled by its K² taps per step (see below).
   const n = getter(plan);
   const mode = n('MODE');
   const [h, w, c, cout, k, s, pad, g] = ['H', 'W', 'C', 'COUT', 'K', 'S', 'P', 'G'].map(n) as [number, number, number, number, number, number, number, number];
@@ -413,9 +414,16 @@ function convStageRaw(plan: StagePlan): Raw {
   const cis = c / g / simd;
   const opg = cout / g / pe;
   const cos = g * opg;
-  const steps = cos * k * k * cis;
+  // The window core (gr_conv_window_stage) reads all K² taps per step: its lanes are K² times as
+  // wide and its weight ROM has K² times fewer rows. Modelled by that scaling of this core's model;
+  // not yet calibrated on its own (docs/cost-model.md).
+  const window = plan.module === 'gr_conv_window_stage';
+  const taps = window ? k * k : 1;
+  const lanes = simd * taps;
+  const steps = cos * (window ? 1 : k * k) * cis;
+  const constW = window && n('CONST_W') === 1;
   const nch = g * cis;
-  const lv = simd > 1 ? Math.ceil(Math.log2(simd)) : 0;
+  const lv = lanes > 1 ? Math.ceil(Math.log2(lanes)) : 0;
   const xw = inW + 1;
   const binary = mode === 0 || mode === 2;
   const int8 = mode === 1 || mode === 2;
@@ -426,24 +434,26 @@ function convStageRaw(plan: StagePlan): Raw {
   r.ff.base += 1;
   addLinebuf(r, { h, w, k, s, p: pad, dw: c * inW, og: g, opg, inner: cis });
   // Channel select into x2 (zero in the padding: the register's reset) and the control delay line.
-  r.lut.mux += simd * inW * muxLuts(nch);
-  r.ff.reg += simd * inW + 1 + ctw + (lv + 1) * (1 + ctw);
-  // ROMs: term-0 weights, the PRB's 1×1 weights, the requantization parameters.
-  addMemory(r, steps, pe * simd * (mode === 1 ? 8 : 1), 'rom');
+  r.lut.mux += lanes * inW * muxLuts(nch);
+  r.ff.reg += lanes * inW + 1 + ctw + (lv + 1) * (1 + ctw);
+  // ROMs: term-0 weights (constants folded into the trees when CONST_W), the PRB's 1×1 weights, the requantization parameters.
+  if (!constW) addMemory(r, steps, pe * lanes * (mode === 1 ? 8 : 1), 'rom');
   if (mode === 2) addMemory(r, cos * cis, pe * simd * 8, 'rom');
   for (const wd of mode === 2 ? [multW, multW, biasW, shiftW] : [multW, biasW, shiftW]) addMemory(r, cos, pe * wd, 'rom');
   // PE lanes.
   if (binary) {
-    const bt = addTreeCost(simd, xw);
-    const ct = addTreeCost(simd, 2);
-    r.lut.binLane += pe * (simd * xw + bt.lut + ct.lut + 2 * acc0W);
-    r.ff.binLane += pe * (simd * (xw + 1) + bt.ff + ct.ff + 2 * acc0W);
+    const bt = addTreeCost(lanes, xw);
+    const ct = addTreeCost(lanes, 2);
+    r.lut.binLane += pe * (lanes * xw + bt.lut + ct.lut + 2 * acc0W);
+    r.ff.binLane += pe * (lanes * (xw + 1) + bt.ff + ct.ff + 2 * acc0W);
   }
   if (int8) {
+    // The PRB's int8 term reads only the centre tap, whatever the core.
+    const intLanes = mode === 2 ? simd : lanes;
     const pw8 = xw + 8;
-    const it = addTreeCost(simd, pw8);
+    const it = addTreeCost(intLanes, pw8);
     const termW = mode === 1 ? acc0W : acc1W;
-    r.dsp += pe * simd * mulDsp(8, xw);
+    r.dsp += pe * intLanes * mulDsp(8, xw);
     r.lut.intLane += pe * (it.lut + termW);
     r.ff.intLane += pe * (it.ff + 2 * termW);
   }

@@ -59,7 +59,7 @@ describe('generate', () => {
 
   it('accepts a legal folding file and names the stage of an illegal one', () => {
     const ok = resolveFolding(info, { stages: { conv1: { pe: 4 }, module1_prb1: { pe: 2, simd: 2 } } }, 'f.json');
-    expect(ok.get('conv1')).toEqual({ pe: 4, simd: 1 });
+    expect(ok.get('conv1')).toEqual({ pe: 4, simd: 1, window: false });
     expect(() => resolveFolding(info, { stages: { conv1: { pe: 3 } } }, 'f.json')).toThrow(/stage "conv1" \(binconv\): pe 3 must be a positive divisor of 16/);
     expect(() => resolveFolding(info, { stages: { module1_prb1: { simd: 3 } } }, 'f.json')).toThrow(/simd 3 must be a positive divisor of 4/);
     expect(() => resolveFolding(info, { stages: { nope: { pe: 1 } } }, 'f.json')).toThrow(/stage "nope" is not a layer/);
@@ -74,26 +74,27 @@ describe('generate', () => {
 
 describe('balanced folding', () => {
   it('meets the slowest stage\'s best interval everywhere with the least parallelism', async () => {
-    const { balancedFolding, foldLimits } = await import('../../generator/emit/fold.js');
+    const { balancedFolding, canWindow, foldLimits } = await import('../../generator/emit/fold.js');
     const { stageCycles } = await import('../../generator/emit/cycles.js');
     const info = zooModel('sepnet-tiny-28').info;
     const f = balancedFolding(info);
     const best = Math.max(
       ...info.layers.map((l) => {
         const lim = foldLimits(l);
-        return stageCycles(l, lim ? { pe: lim.pe, simd: lim.simd } : { pe: 1, simd: 1 });
+        const full = lim ? { pe: lim.pe, simd: lim.simd } : { pe: 1, simd: 1 };
+        return Math.min(stageCycles(l, { ...full, window: false }), canWindow(l) ? stageCycles(l, { ...full, window: true }) : Infinity);
       }),
     );
+    // Every stage keeps up with one input pixel per cycle: 28x28 pixels.
+    expect(best).toBe(28 * 28);
     for (const l of info.layers) {
       const fold = f.get(l.layer.name)!;
       expect(stageCycles(l, fold)).toBeLessThanOrEqual(best);
-      // One step less parallel (halving PE·SIMD where possible) would miss the target or be illegal.
-      if (fold.pe * fold.simd > 1) {
-        const smaller = fold.simd > 1 ? { pe: fold.pe, simd: fold.simd / 2 } : { pe: fold.pe / 2, simd: fold.simd };
-        if (Number.isInteger(smaller.pe) && Number.isInteger(smaller.simd)) expect(stageCycles(l, smaller)).toBeGreaterThan(best);
-      }
+      // Halving SIMD (or PE) of the chosen folding would miss the target.
+      const smaller = fold.simd > 1 ? { ...fold, simd: fold.simd / 2 } : fold.pe > 1 ? { ...fold, pe: fold.pe / 2 } : null;
+      if (smaller && Number.isInteger(smaller.pe) && Number.isInteger(smaller.simd)) expect(stageCycles(l, smaller)).toBeGreaterThan(best);
     }
-    // conv1: 16 output channels all in parallel, 9 taps per pixel, 28x28 pixels.
-    expect(best).toBe(28 * 28 * 9);
+    // conv1 (3x3, 16 outputs) can only keep up by reading the whole window per step.
+    expect(f.get('conv1')).toEqual({ pe: 16, simd: 1, window: true });
   });
 });
