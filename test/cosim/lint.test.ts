@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveFolding } from '../../generator/emit/fold.js';
+import { balancedFolding, resolveFolding } from '../../generator/emit/fold.js';
 import { generate } from '../../generator/emit/generate.js';
 import type { ModelInfo } from '../../generator/ir/analyze.js';
 import { writeTreeAtomic } from '../../generator/util/files.js';
@@ -18,9 +18,10 @@ import { syntheticImages, zooModel } from '../../generator/zoo/index.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
 import { HAVE_IVERILOG, HAVE_VERILATOR } from './helpers.js';
 
-function emit(info: ModelInfo): { dir: string; top: string } {
+function emit(info: ModelInfo, balanced = false): { dir: string; top: string } {
   const dir = join(mkdtempSync(join(tmpdir(), 'gen-rtl-lint-')), 'design');
-  const { files, design } = generate(info, { folding: resolveFolding(info, undefined, 'default'), device: null, clockMhz: 100 });
+  const folding = balanced ? balancedFolding(info) : resolveFolding(info, undefined, 'default');
+  const { files, design } = generate(info, { folding, device: null, clockMhz: 100 });
   writeTreeAtomic(dir, files, true);
   return { dir, top: design.top };
 }
@@ -65,6 +66,17 @@ describe.skipIf(!HAVE_VERILATOR)('verilator --lint-only -Wall on generated desig
   for (const [name, make] of designs) {
     it(name, () => {
       const { dir, top } = emit(make());
+      const r = spawnSync('verilator', ['--lint-only', '-Wall', '--top-module', top, '-f', 'filelist.f'], { cwd: dir, encoding: 'utf8' });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    });
+  }
+});
+
+describe.skipIf(!HAVE_VERILATOR)('verilator --lint-only -Wall on balanced designs (window cores, constant patterns)', () => {
+  for (const name of ['sepnet-tiny-28', 'sepnet-tiny-32']) {
+    it(name, () => {
+      const { dir, top } = emit(zooModel(name).info, true);
       const r = spawnSync('verilator', ['--lint-only', '-Wall', '--top-module', top, '-f', 'filelist.f'], { cwd: dir, encoding: 'utf8' });
       expect(r.stdout + r.stderr).toBe('');
       expect(r.status).toBe(0);
