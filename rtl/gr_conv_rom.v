@@ -24,7 +24,7 @@ module gr_conv_rom #(
       initial $readmemh(FILE, mem);
     end else begin : g_zero
       integer i;
-      initial for (i = 0; i < DEPTH; i = i + 1) mem[i] = {WIDTH{1'b0}};
+      initial for (i = 0; i < DEPTH; i = i + 1) mem[i] = '0;
     end
   endgenerate
 

@@ -192,7 +192,7 @@ module gr_conv_stage #(
   always @(posedge clk) begin
     if (adv) begin
       c2 <= {st_outer, (st_tap == CENTRE_T), st_last, st_first};
-      x2 <= st_pad ? {SIMDD*IN_W{1'b0}} : chunk[st_isel];
+      x2 <= st_pad ? '0 : chunk[st_isel];
     end
   end
 
@@ -211,7 +211,7 @@ module gr_conv_stage #(
       if (MODE == 1) begin : g_wi
         assign wi = w0q;
       end else begin : g_wi0
-        assign wi = {PEE*SIMDD*8{1'b0}};
+        gr_zero #(.W(PEE*SIMDD*8)) u_zero_wi (.q(wi));
         wire unused_wi = ^wi;
       end
       wire [7:0] unused_w1 = W1_FILE[7:0] ^ M1_FILE[7:0];
@@ -271,7 +271,7 @@ module gr_conv_stage #(
         .clk(clk), .en(a_done), .addr(a_outer), .q(m1q)
       );
     end else begin : g_no_m1
-      assign m1q = {PEE*MULT_W{1'b0}};
+      gr_zero #(.W(PEE*MULT_W)) u_zero_m1q (.q(m1q));
     end
   endgenerate
 

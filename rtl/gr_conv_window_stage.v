@@ -243,7 +243,7 @@ module gr_conv_window_stage #(
         .clk(clk), .en(adv), .addr(st_irow), .q(w1q)
       );
     end else begin : g_no_w1
-      assign w1q = {PEE*SIMDD*8{1'b0}};
+      gr_zero #(.W(PEE*SIMDD*8)) u_zero_w1q (.q(w1q));
       wire unused_w1q = ^w1q;
       wire [7:0] unused_w1 = W1_FILE[7:0] ^ M1_FILE[7:0];
     end
@@ -300,7 +300,7 @@ module gr_conv_window_stage #(
         .clk(clk), .en(a_done), .addr(a_outer), .q(m1q)
       );
     end else begin : g_no_m1
-      assign m1q = {PEE*MULT_W{1'b0}};
+      gr_zero #(.W(PEE*MULT_W)) u_zero_m1q (.q(m1q));
     end
   endgenerate
 
@@ -335,7 +335,7 @@ module gr_conv_window_stage #(
       end
       assign xe3 = xr3;
     end else begin : g_no_xe3
-      assign xe3 = {NT*XW{1'b0}};
+      gr_zero #(.W(NT*XW)) u_zero_xe3 (.q(xe3));
       wire unused_xe3 = ^xe3;
     end
   endgenerate

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 const RTL = join(ROOT, 'rtl');
 const TB = join(ROOT, 'sim', 'tb');
-const CONV_FILES = ['gr_requant', 'gr_linebuf', 'gr_conv_addtree', 'gr_conv_rom', 'gr_conv_resize', 'gr_conv_stage'].map((m) => join(RTL, `${m}.v`));
+const CONV_FILES = ['gr_requant', 'gr_linebuf', 'gr_conv_addtree', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', 'gr_conv_stage'].map((m) => join(RTL, `${m}.v`));
 const POOL_FILES = ['gr_linebuf', 'gr_maxpool_stage'].map((m) => join(RTL, `${m}.v`));
 const GEN = join(TB, 'gen_conv_data.mjs');
 
