@@ -142,7 +142,9 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
     firstLayerMismatch = localize(info, design, designDir, work, opts, runOptions);
   }
   // Cycles are measured on a run without stalls (stalls would only stretch them).
-  const timing = opts.stall > 0 && run.status === 'ok' ? runSimulator(build, { ...runOptions, stallIn: 0, stallOut: 0 }) : run;
+  // (The waveform, when asked for, is the stalled run's: the timing run writes none.)
+  const { trace: _trace, ...untraced } = runOptions;
+  const timing = opts.stall > 0 && run.status === 'ok' ? runSimulator(build, { ...untraced, stallIn: 0, stallOut: 0 }) : run;
   const finished = timing.beats.filter((b) => b.last).map((b) => b.cycle);
   const intervals = finished.slice(1).map((c, i) => c - finished[i]!);
   const firstIn = timing.inputAccepted[0]?.cycle ?? null;
