@@ -127,10 +127,13 @@ function candidates(l: LayerInfo): Fold[] {
 /**
  * A balanced folding: the target interval is the slowest stage at its most
  * parallel folding (no stage can beat it); every stage then takes the least
- * parallelism that meets it. The device mapper replaces this with budgets.
+ * parallelism that meets it. `window: false` keeps every stage on the
+ * one-tap-per-cycle core (smaller, slower). The device mapper replaces this
+ * with budgets.
  */
-export function balancedFolding(info: ModelInfo): Folding {
-  const options = info.layers.map((l) => ({ l, cands: candidates(l) }));
+export function balancedFolding(info: ModelInfo, opts: { readonly window?: boolean } = {}): Folding {
+  const allowWindow = opts.window ?? true;
+  const options = info.layers.map((l) => ({ l, cands: candidates(l).filter((f) => allowWindow || !f.window) }));
   const fastest = (l: LayerInfo, cands: readonly Fold[]): number => Math.min(...cands.map((f) => stageCycles(l, f)));
   const target = Math.max(...options.map(({ l, cands }) => fastest(l, cands)));
   const out = new Map<string, Fold>();
