@@ -86,8 +86,28 @@ function checkSigns(layer: Layer, patterns: Int8Array): void {
   }
 }
 
+/** A per-channel float parameter: one finite value per output channel. */
+function checkPerChannel(layer: Layer, what: string, a: Float32Array, channels: number): void {
+  checkLength(layer, what, a, channels);
+  checkFinite(layer, what, a);
+}
+
+/** ±1 patterns of a binary k×k branch, and its alpha per filter. */
+function checkPatterns(layer: Layer, patterns: Int8Array, alpha: Float32Array, n: number, channels: number): void {
+  checkLength(layer, 'patterns', patterns, n);
+  checkSigns(layer, patterns);
+  checkPerChannel(layer, 'alpha', alpha, channels);
+}
+
+/** Int8 weights and their scale per output channel. */
+function checkInt8(layer: Layer, weights: Int8Array, scale: Float32Array, n: number, channels: number): void {
+  checkLength(layer, 'weights', weights, n);
+  checkPerChannel(layer, 'weight scales', scale, channels);
+}
+
 /** Parameter arrays must match the shapes the graph implies. */
 function checkParams(layer: Layer, ins: readonly Shape[], out: Shape): void {
+  const co = out.channels;
   switch (layer.kind) {
     case 'input':
       checkLength(layer, 'mean', layer.mean, layer.channels);
@@ -97,47 +117,25 @@ function checkParams(layer: Layer, ins: readonly Shape[], out: Shape): void {
         if (!(Number.isFinite(layer.std[c]!) && layer.std[c]! > 0)) fail(layer, `std[${c}] must be positive`);
       }
       return;
-    case 'binconv': {
-      const n = out.channels * (ins[0]!.channels / layer.geom.groups) * layer.geom.kernel ** 2;
-      checkLength(layer, 'patterns', layer.patterns, n);
-      checkSigns(layer, layer.patterns);
-      checkLength(layer, 'alpha', layer.alpha, out.channels);
-      checkFinite(layer, 'alpha', layer.alpha);
-      checkLength(layer, 'float bias', layer.floatBias, out.channels);
-      checkFinite(layer, 'float bias', layer.floatBias);
+    case 'binconv':
+      checkPatterns(layer, layer.patterns, layer.alpha, co * (ins[0]!.channels / layer.geom.groups) * layer.geom.kernel ** 2, co);
+      checkPerChannel(layer, 'float bias', layer.floatBias, co);
       return;
-    }
-    case 'conv': {
-      const n = out.channels * (ins[0]!.channels / layer.geom.groups) * layer.geom.kernel ** 2;
-      checkLength(layer, 'weights', layer.weights, n);
-      checkLength(layer, 'weight scales', layer.weightScale, out.channels);
-      checkFinite(layer, 'weight scales', layer.weightScale);
-      checkLength(layer, 'float bias', layer.floatBias, out.channels);
-      checkFinite(layer, 'float bias', layer.floatBias);
+    case 'conv':
+      checkInt8(layer, layer.weights, layer.weightScale, co * (ins[0]!.channels / layer.geom.groups) * layer.geom.kernel ** 2, co);
+      checkPerChannel(layer, 'float bias', layer.floatBias, co);
       return;
-    }
     case 'prb': {
       const cin = ins[0]!.channels / layer.geom.groups;
-      checkLength(layer, 'patterns', layer.patterns, out.channels * cin * layer.geom.kernel ** 2);
-      checkSigns(layer, layer.patterns);
-      checkLength(layer, 'alpha', layer.alpha, out.channels);
-      checkFinite(layer, 'alpha', layer.alpha);
-      checkLength(layer, 'weights', layer.weights, out.channels * cin);
-      checkLength(layer, 'weight scales', layer.weightScale, out.channels);
-      checkFinite(layer, 'weight scales', layer.weightScale);
-      checkLength(layer, 'float bias', layer.floatBias, out.channels);
-      checkFinite(layer, 'float bias', layer.floatBias);
+      checkPatterns(layer, layer.patterns, layer.alpha, co * cin * layer.geom.kernel ** 2, co);
+      checkInt8(layer, layer.weights, layer.weightScale, co * cin, co);
+      checkPerChannel(layer, 'float bias', layer.floatBias, co);
       return;
     }
-    case 'fc': {
-      const cin = ins[0]!.height * ins[0]!.width * ins[0]!.channels;
-      checkLength(layer, 'weights', layer.weights, out.channels * cin);
-      checkLength(layer, 'weight scales', layer.weightScale, out.channels);
-      checkFinite(layer, 'weight scales', layer.weightScale);
-      checkLength(layer, 'float bias', layer.floatBias, out.channels);
-      checkFinite(layer, 'float bias', layer.floatBias);
+    case 'fc':
+      checkInt8(layer, layer.weights, layer.weightScale, co * ins[0]!.height * ins[0]!.width * ins[0]!.channels, co);
+      checkPerChannel(layer, 'float bias', layer.floatBias, co);
       return;
-    }
     case 'add':
     case 'maxpool':
     case 'avgpool':
