@@ -63,7 +63,8 @@ module gr_conv_stage #(
   parameter         M0_FILE    = "",  // term-0 multipliers
   parameter         M1_FILE    = "",  // term-1 multipliers ("" unless MODE 2)
   parameter         BIAS_FILE  = "",  // biases
-  parameter         SHIFT_FILE = ""   // shifts
+  parameter         SHIFT_FILE = "",  // shifts
+  parameter integer LB_LUTRAM  = 0    // 1: the line buffer's memory in LUT RAM (the mapper's choice)
 ) (
   input  wire                  clk,
   input  wire                  rst_n,
@@ -162,7 +163,7 @@ module gr_conv_stage #(
   wire [IRW-1:0]      st_irow;
 
   gr_linebuf #(
-    .H(H), .W(W), .K(K), .S(S), .P(P), .DW(C*IN_W), .OG(GG), .OPG(OPG), .INNER(CIS)
+    .H(H), .W(W), .K(K), .S(S), .P(P), .DW(C*IN_W), .OG(GG), .OPG(OPG), .INNER(CIS), .LUTRAM(LB_LUTRAM)
   ) u_linebuf (
     .clk(clk), .rst_n(rst_n),
     .s_tdata(s_tdata), .s_tvalid(s_tvalid), .s_tready(s_tready),

@@ -13,7 +13,8 @@
 
 module gr_fifo #(
   parameter integer DW    = 8,  // tdata width in bits (>= 1)
-  parameter integer DEPTH = 16  // memory entries (>= 2); capacity is DEPTH + 1 beats
+  parameter integer DEPTH = 16, // memory entries (>= 2); capacity is DEPTH + 1 beats
+  parameter integer LUTRAM = 0  // 1: the memory in LUT RAM (gr_sdp_ram); 0: the tool's choice
 ) (
   input  wire          clk,
   input  wire          rst_n,
@@ -39,8 +40,7 @@ module gr_fifo #(
     end
   endgenerate
 
-  reg [DW-1:0] mem [0:DEPTH-1];
-  reg [DW-1:0] q;             // output register (the memory's read register)
+  wire [DW-1:0] q;            // output register (the memory's read register)
   reg          q_valid;
   reg          ready_r;
   reg [AW-1:0] wr_ptr;
@@ -60,10 +60,9 @@ module gr_fifo #(
 
   // Data: not reset. With count in 1 .. DEPTH - 1, rd_ptr != wr_ptr; at 0 there is no pop and at
   // DEPTH no push, so a read never hits the address being written.
-  always @(posedge clk) begin
-    if (push) mem[wr_ptr] <= s_tdata;
-    if (pop) q <= mem[rd_ptr];
-  end
+  gr_sdp_ram #(.DW(DW), .DEPTH(DEPTH), .LUTRAM(LUTRAM)) u_mem (
+    .clk(clk), .we(push), .waddr(wr_ptr), .wdata(s_tdata), .re(pop), .raddr(rd_ptr), .q(q)
+  );
 
   always @(posedge clk) begin
     if (!rst_n) begin

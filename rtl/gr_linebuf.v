@@ -44,7 +44,8 @@ module gr_linebuf #(
   parameter integer DW    = 8,  // bits per pixel (all channels)
   parameter integer OG    = 1,  // outer loop, upper part (groups)
   parameter integer OPG   = 1,  // outer loop, lower part (output steps per group)
-  parameter integer INNER = 1   // inner loop count per tap (input steps)
+  parameter integer INNER = 1,  // inner loop count per tap (input steps)
+  parameter integer LUTRAM = 0  // 1: the pixel memory in LUT RAM (gr_sdp_ram); 0: the tool's choice
 ) (
   input  wire                                                                  clk,
   input  wire                                                                  rst_n,
@@ -55,7 +56,7 @@ module gr_linebuf #(
   // step stream
   output reg                                                                   st_valid,
   input  wire                                                                  st_ready,
-  output reg  [DW-1:0]                                                         st_data,
+  output wire [DW-1:0]                                                         st_data,
   output reg                                                                   st_pad,
   output reg                                                                   st_first,
   output reg                                                                   st_last,
@@ -140,15 +141,12 @@ module gr_linebuf #(
   reg  [AW-1:0]        wr_addr;   // (global pixel index) mod R*W
   reg  [CW-1:0]        in_col;    // pixels of the current input row received
   reg  signed [LW-1:0] lag;       // input row - first row the current window needs
-  reg  [DW-1:0]        mem [0:RW-1];
 
   assign s_tready = ($signed(lag) < $signed(R_L));
   wire in_fire = s_tvalid && s_tready;
   wire in_row_done = in_fire && (in_col == W_LAST);
 
-  always @(posedge clk) begin
-    if (in_fire) mem[wr_addr] <= s_tdata;
-  end
+  // The pixel memory: written on in_fire, read into st_data on issue (declared below).
 
   // ---------------------------------------------------------------- scheduler state
   reg signed [PW-1:0] vrow;       // oy*S - P (first window row, may be negative)
@@ -288,7 +286,6 @@ module gr_linebuf #(
 
   always @(posedge clk) begin
     if (issue) begin
-      st_data  <= mem[rd_addr];
       st_pad   <= pad;
       st_first <= (tap == {TW{1'b0}}) && (inner == {IW{1'b0}});
       st_last  <= tap_end;
@@ -301,6 +298,10 @@ module gr_linebuf #(
   end
 
   // Upper bits of the 32-bit views are unused by construction.
+  gr_sdp_ram #(.DW(DW), .DEPTH(RW), .LUTRAM(LUTRAM)) u_mem (
+    .clk(clk), .we(in_fire), .waddr(wr_addr), .wdata(s_tdata), .re(issue), .raddr(rd_addr), .q(st_data)
+  );
+
   wire unused_hi = ^{rd_addr_i[31:AW], lag_next_i[31:LW], isel_u[31:ISW], irow_u[31:IRW]};
 endmodule
 

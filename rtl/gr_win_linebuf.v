@@ -37,7 +37,8 @@ module gr_win_linebuf #(
   parameter integer DW    = 8,  // bits per pixel (all channels)
   parameter integer OG    = 1,  // outer loop, upper part (groups)
   parameter integer OPG   = 1,  // outer loop, lower part (output steps per group)
-  parameter integer INNER = 1   // inner loop count (input steps)
+  parameter integer INNER = 1,  // inner loop count (input steps)
+  parameter integer LUTRAM = 0  // 1: the row banks in LUT RAM (gr_sdp_ram); 0: the tool's choice
 ) (
   input  wire                                                       clk,
   input  wire                                                       rst_n,
@@ -286,14 +287,11 @@ module gr_win_linebuf #(
     end
     for (gr = 0; gr < R; gr = gr + 1) begin : g_slot
       for (gb = 0; gb < K; gb = gb + 1) begin : g_bank
-        reg [DW-1:0] mem [0:NWD-1];
-        reg [DW-1:0] rd;
-        always @(posedge clk) begin
-          if (in_fire && wr_slot == gr[SLW-1:0] && wr_bank == gb[BKW-1:0]) mem[wr_word] <= s_tdata;
-        end
-        always @(posedge clk) begin
-          if (issue) rd <= mem[g_bank_addr[gb].word];
-        end
+        wire [DW-1:0] rd;
+        wire          we = in_fire && wr_slot == gr[SLW-1:0] && wr_bank == gb[BKW-1:0];
+        gr_sdp_ram #(.DW(DW), .DEPTH(NWD), .LUTRAM(LUTRAM)) u_mem (
+          .clk(clk), .we(we), .waddr(wr_word), .wdata(s_tdata), .re(issue), .raddr(g_bank_addr[gb].word), .q(rd)
+        );
         assign rrow[gr][gb*DW +: DW] = rd;
       end
     end

@@ -21,7 +21,7 @@ function conv(l: LayerInfo, cout: number, k: number, groups: number, cin: number
 }
 
 const MODELS: { readonly [K in LayerKind]: CycleModel<K> } = {
-  input: (l, f) => conv(l, l.layer.channels, 1, l.layer.channels, l.layer.channels, f),
+  input: (l, f) => conv(l, l.layer.channels, 1, 1, l.layer.channels, f),
   binconv: (l, f) => conv(l, l.layer.outChannels, l.layer.geom.kernel, l.layer.geom.groups, l.inShapes[0]!.channels, f),
   conv: (l, f) => conv(l, l.layer.outChannels, l.layer.geom.kernel, l.layer.geom.groups, l.inShapes[0]!.channels, f),
   prb: (l, f) => conv(l, l.layer.outChannels, l.layer.geom.kernel, l.layer.geom.groups, l.inShapes[0]!.channels, f),
@@ -30,8 +30,8 @@ const MODELS: { readonly [K in LayerKind]: CycleModel<K> } = {
   maxpool: (l) => Math.max(l.inShapes[0]!.height * l.inShapes[0]!.width, l.outShape.height * l.outShape.width * l.layer.kernel ** 2),
   // gr_add_stage: C/PE cycles per pixel.
   add: (l, f) => l.outShape.height * l.outShape.width * (l.outShape.channels / f.pe),
-  // gr_avgpool_stage (double-buffered sums): max(H·W, C/PE).
-  avgpool: (l, f) => Math.max(l.inShapes[0]!.height * l.inShapes[0]!.width, l.inShapes[0]!.channels / f.pe),
+  // gr_avgpool_stage (channel-serial, its last pass feeds the requantizers): C/PE cycles per input pixel, H·W·C/PE.
+  avgpool: (l, f) => l.inShapes[0]!.height * l.inShapes[0]!.width * (l.inShapes[0]!.channels / f.pe),
   // gr_concat: one pixel per cycle.
   concat: (l) => l.outShape.height * l.outShape.width,
 };

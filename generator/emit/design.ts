@@ -32,6 +32,9 @@ export interface FifoPlan {
   readonly bits: number;
   /** The join input it buffers. */
   readonly feeds: string;
+  /** The stage (layer) it feeds: its folding's `lutram` puts this FIFO in LUT RAM. */
+  readonly stage: string;
+  readonly lutram: boolean;
 }
 
 export interface Design {
@@ -82,6 +85,8 @@ function endpoint(name: string): Endpoint {
 
 /** Slack added to every join FIFO beyond the computed lookahead difference. */
 const FIFO_SLACK = 8;
+/** Pipeline latency of a stage beyond its steps (adder trees, requantizer, handshakes), cycles. */
+const PIPELINE_CYCLES = 16;
 
 export function buildDesign(info: ModelInfo, folding: Folding): Design {
   const stages = info.layers.map((l, i) => planStage(l, layerIdent(i, l.layer.name), folding.get(l.layer.name)!));
@@ -98,11 +103,17 @@ export function buildDesign(info: ModelInfo, folding: Folding): Design {
     const s = byName.get(name)!.info.outShape;
     return inputPixels / (s.height * s.width);
   };
+  // Beyond its window, a stage holds its pipeline's worth of pixels: about PIPELINE_CYCLES plus one
+  // output pixel's steps of latency, which at the design's interval is that many cycles over the
+  // network input's pixel period (interval / input pixels).
+  const interval = Math.max(...stages.map((s) => s.cyclesPerImage));
   for (const s of stages) {
     const ins = s.info.layer.inputs;
     const before = Math.max(0, ...ins.map((n) => lookahead.get(n)!));
     const unit = ins.length ? ratio(ins[0]!) : 1;
-    lookahead.set(s.info.layer.name, before + s.lookaheadPixels * unit);
+    const out = s.info.outShape;
+    const latency = PIPELINE_CYCLES + s.cyclesPerImage / (out.height * out.width);
+    lookahead.set(s.info.layer.name, before + s.lookaheadPixels * unit + Math.ceil((latency * inputPixels) / interval));
   }
 
   // Consumers of each tensor, in order; the output stage consumes the model output.
@@ -151,13 +162,15 @@ export function buildDesign(info: ModelInfo, folding: Folding): Design {
       const name = `${s.ident}_in${i}_q`;
       const bits = byName.get(n)!.outBits;
       wires.push(...streamWires(name, bits));
-      fifos.push({ name, depth, bits, feeds: `${s.info.layer.name} input ${i}` });
+      const lutram = s.fold.lutram ?? false;
+      fifos.push({ name, depth, bits, feeds: `${s.info.layer.name} input ${i}`, stage: s.info.layer.name, lutram });
       instances.push({
         module: 'gr_fifo',
         name: `u_${name}`,
         params: [
           { name: 'DW', value: String(bits) },
           { name: 'DEPTH', value: String(depth) },
+          { name: 'LUTRAM', value: lutram ? '1' : '0' },
         ],
         ports: [...CLOCK, ...streamPorts('s', endpoints.get(key(s.info.layer.name, i))!), ...streamPorts('m', endpoint(name))],
       });

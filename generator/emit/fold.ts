@@ -14,6 +14,12 @@ export interface Fold {
   readonly simd: number;
   /** Tap-parallel core (gr_conv_window_stage): the whole K×K window per step; k×k stages only. */
   readonly window: boolean;
+  /**
+   * The stage's RAMs — its line buffer, or the FIFOs on its inputs at a join — in LUT RAM rather
+   * than the synthesis tool's choice (block RAM when wide and shallow wastes most of each block).
+   * Only where the stage has such RAMs (`hasRams`).
+   */
+  readonly lutram?: boolean;
 }
 
 export type Folding = ReadonlyMap<string, Fold>;
@@ -29,7 +35,8 @@ export function foldLimits(l: LayerInfo): { pe: number; simd: number } | null {
     case 'fc':
       return { pe: layer.outChannels, simd: l.inShapes[0]!.channels };
     case 'input':
-      return { pe: 1, simd: 1 };
+      // Built as a dense 1×1 stage with a diagonal 0/1 weight matrix (stages.ts), so all channels of a pixel can run at once.
+      return { pe: layer.channels, simd: layer.channels };
     case 'add':
     case 'avgpool':
       return { pe: l.outShape.channels, simd: 1 };
@@ -63,9 +70,33 @@ export function canWindow(l: LayerInfo): boolean {
   return (layer.kind === 'binconv' || layer.kind === 'conv' || layer.kind === 'prb') && layer.geom.kernel > 1;
 }
 
+/**
+ * Whether a stage has RAMs whose style the mapper may choose: a line buffer (k×k or strided
+ * stages and max pools; a 1×1 stride-1 stage keeps two pixels in registers) or input FIFOs (joins).
+ */
+export function hasRams(l: LayerInfo): boolean {
+  const layer = l.layer;
+  switch (layer.kind) {
+    case 'binconv':
+    case 'conv':
+    case 'prb':
+      return !(layer.geom.kernel === 1 && layer.geom.stride === 1 && layer.geom.pad === 0);
+    case 'maxpool':
+      return true;
+    case 'add':
+    case 'concat':
+      return layer.inputs.length > 1;
+    case 'input':
+    case 'fc':
+    case 'avgpool':
+      return false;
+  }
+}
+
 export function checkFold(l: LayerInfo, f: Fold): void {
   const where = `stage "${l.layer.name}" (${l.layer.kind})`;
   if (f.window && !canWindow(l)) throw new GenRtlError(where, 'window (tap-parallel) folding needs a k×k convolution with k > 1');
+  if (f.lutram && !hasRams(l)) throw new GenRtlError(where, 'lutram needs a stage with a line buffer or join FIFOs');
   const lim = foldLimits(l);
   if (!lim) {
     if (f.pe !== 1 || f.simd !== 1) throw new GenRtlError(where, 'has no folding knobs (pe and simd must be 1)');
@@ -79,7 +110,7 @@ export function checkFold(l: LayerInfo, f: Fold): void {
 }
 
 const foldFile = z.strictObject({
-  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional() })),
+  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional() })),
 });
 
 /** Folding of every stage: defaults, overridden by a parsed folding JSON ({"stages": {"<layer>": {"pe", "simd"}}}). */
@@ -96,7 +127,8 @@ export function resolveFolding(info: ModelInfo, json: unknown, source: string): 
       const l = info.byName.get(name);
       if (!l) throw new GenRtlError(source, `stage "${name}" is not a layer of model "${info.model.name}"`);
       const base = out.get(name)!;
-      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window });
+      const lutram = f.lutram ?? base.lutram ?? false;
+      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}) });
     }
   }
   for (const l of info.layers) checkFold(l, out.get(l.layer.name)!);
@@ -115,13 +147,15 @@ function lanes(l: LayerInfo, f: Fold): number {
   return f.pe * f.simd * k * k;
 }
 
-/** Legal foldings of a stage, least parallel first (window ones where the stage allows them). */
-function candidates(l: LayerInfo): Fold[] {
-  const lim = foldLimits(l);
-  if (!lim) return [{ pe: 1, simd: 1, window: false }];
+/** Legal foldings of a stage, least parallel first (window ones where the stage allows them); `lutram` adds the LUT RAM variants. */
+export function candidates(l: LayerInfo, opts: { readonly lutram?: boolean } = {}): Fold[] {
+  const lim = foldLimits(l) ?? { pe: 1, simd: 1 };
   const windows = canWindow(l) ? [false, true] : [false];
-  const all = divisors(lim.pe).flatMap((pe) => divisors(lim.simd).flatMap((simd) => windows.map((window) => ({ pe, simd, window }))));
-  return all.sort((a, b) => lanes(l, a) - lanes(l, b) || a.pe - b.pe || Number(a.window) - Number(b.window));
+  const styles = opts.lutram && hasRams(l) ? [false, true] : [false];
+  const all = divisors(lim.pe).flatMap((pe) =>
+    divisors(lim.simd).flatMap((simd) => windows.flatMap((window) => styles.map((lutram): Fold => (lutram ? { pe, simd, window, lutram } : { pe, simd, window })))),
+  );
+  return all.sort((a, b) => lanes(l, a) - lanes(l, b) || a.pe - b.pe || Number(a.window) - Number(b.window) || Number(a.lutram ?? false) - Number(b.lutram ?? false));
 }
 
 /**

@@ -21,7 +21,20 @@ export interface Rom {
   readonly param: string;
   /** Path relative to the output directory. */
   readonly file: string;
+  /** The $readmemh image; built on first use (the mapper plans many foldings and reads few images). */
   readonly content: string;
+}
+
+function lazyRom(param: string, file: string, build: () => string): Rom {
+  let image: string | undefined;
+  return {
+    param,
+    file,
+    get content(): string {
+      image ??= build();
+      return image;
+    },
+  };
 }
 
 export interface StagePlan {
@@ -70,7 +83,7 @@ function requantPlan(ident: string, l: LayerInfo, rq: Requant, pe: number, accBi
     Array.from({ length: channels / pe }, (_, step) => packRow(Array.from({ length: pe }, (_, p) => values[step * pe + p]!), w));
   const roms: Rom[] = [];
   const rom = (param: string, suffix: string, values: ArrayLike<number>, w: number): void => {
-    roms.push({ param, file: `mem/${ident}_${suffix}.hex`, content: romImage(rows(values, w)) });
+    roms.push(lazyRom(param, `mem/${ident}_${suffix}.hex`, () => romImage(rows(values, w))));
   };
   rq.mult.forEach((m, j) => rom(`M${j}_FILE`, `m${j}`, m, multW));
   rom('BIAS_FILE', 'bias', rq.bias, biasW);
@@ -146,33 +159,35 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
   const inType = spec.inType;
   const { kernel: k, stride, pad, groups } = spec.geom;
   const cinG = x.channels / groups;
+  const pointwise = k === 1 && stride === 1 && pad === 0;
   const binary = spec.mode !== MODE_INT8;
   const wb = binary ? 1 : 8;
   const at = (co: number, ci: number, t: number): number => {
     const w = spec.w0(co, ci, t);
     return binary ? (w > 0 ? 1 : 0) : w;
   };
-  const rows0 = fold.window ? windowWeightRows(spec.cout, cinG, k * k, fold, wb, at) : weightRows(spec.cout, cinG, k * k, fold, wb, at);
+  const rows0 = (): string[] => (fold.window ? windowWeightRows(spec.cout, cinG, k * k, fold, wb, at) : weightRows(spec.cout, cinG, k * k, fold, wb, at));
   // A fully unrolled window stage takes its one weight row as a constant, folded into its adder trees.
-  const constW = fold.window && rows0.length === 1;
-  const roms: Rom[] = constW ? [] : [{ param: 'W0_FILE', file: `mem/${ident}_w0.hex`, content: romImage(rows0) }];
+  const constW = fold.window && fold.pe === spec.cout && fold.simd === cinG;
+  const roms: Rom[] = constW ? [] : [lazyRom('W0_FILE', `mem/${ident}_w0.hex`, () => romImage(rows0()))];
   if (spec.w1) {
-    const rows1 = weightRows(spec.cout, cinG, 1, fold, 8, (co, ci) => spec.w1!(co, ci));
-    roms.push({ param: 'W1_FILE', file: `mem/${ident}_w1.hex`, content: romImage(rows1) });
+    const w1 = spec.w1;
+    roms.push(lazyRom('W1_FILE', `mem/${ident}_w1.hex`, () => romImage(weightRows(spec.cout, cinG, 1, fold, 8, (co, ci) => w1(co, ci)))));
   }
   const accBits = l.acc.map((a) => a.bits);
   const rq = requantPlan(ident, l, spec.requant, fold.pe, accBits);
   roms.push(...rq.roms);
   const files = new Map(roms.map((r) => [r.param, r.file]));
   const windowParams: Param[] = fold.window
-    ? [int('CONST_W', constW ? 1 : 0), ...(constW ? [{ name: 'W0_BITS', value: `${fold.pe * k * k * fold.simd * wb}'h${rows0[0]}` }] : [])]
+    ? [int('CONST_W', constW ? 1 : 0), ...(constW ? [{ name: 'W0_BITS', value: `${fold.pe * k * k * fold.simd * wb}'h${rows0()[0]!}` }] : [])]
     : [];
   return {
     module: fold.window ? 'gr_conv_window_stage' : 'gr_conv_stage',
     params: [
       int('MODE', spec.mode),
-      int('H', x.height),
-      int('W', x.width),
+      // A 1×1 stride-1 stage sees the image as one column of H·W pixels: the same raster order and
+      // cycles, and its line buffer holds two pixels instead of two rows.
+      ...(pointwise ? [int('H', x.height * x.width), int('W', 1)] : [int('H', x.height), int('W', x.width)]),
       int('C', x.channels),
       int('COUT', spec.cout),
       int('K', k),
@@ -188,6 +203,7 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
       ...rq.params,
       ...['W0_FILE', 'W1_FILE', 'M0_FILE', 'M1_FILE', 'BIAS_FILE', 'SHIFT_FILE'].map((p) => str(p, files.get(p) ?? '')),
       ...windowParams,
+      int('LB_LUTRAM', fold.lutram ? 1 : 0),
     ],
     roms,
     inPorts: ['s'],
@@ -211,9 +227,11 @@ const PLANNERS: { readonly [K in LayerKind]: Planner<K> } = {
     convStage(l, ident, fold, {
       mode: MODE_INT8,
       inType: { signed: false, bits: 8 },
-      geom: { kernel: 1, stride: 1, pad: 0, groups: l.layer.channels },
+      // Per-channel requantization of the pixel, as a dense 1×1 with an identity weight matrix: the
+      // zeros add nothing, and PE × SIMD can cover all channels of a pixel per step.
+      geom: { kernel: 1, stride: 1, pad: 0, groups: 1 },
       cout: l.layer.channels,
-      w0: () => 1,
+      w0: (co, ci) => (co === ci ? 1 : 0),
       requant: l.layer.requant,
     }),
   binconv: (l, ident, fold) => {
@@ -288,12 +306,15 @@ const PLANNERS: { readonly [K in LayerKind]: Planner<K> } = {
       lookaheadPixels: 1,
     };
   },
-  maxpool: (l) => {
+  maxpool: (l, _ident, fold) => {
     const x = l.inShapes[0]!;
     const t = l.inTypes[0]!;
     return {
       module: 'gr_maxpool_stage',
-      params: [int('H', x.height), int('W', x.width), int('C', x.channels), int('K', l.layer.kernel), int('S', l.layer.stride), int('P', l.layer.pad), int('DW', t.bits), int('SIGNED', t.signed ? 1 : 0)],
+      params: [
+        ...[int('H', x.height), int('W', x.width), int('C', x.channels), int('K', l.layer.kernel), int('S', l.layer.stride), int('P', l.layer.pad)],
+        ...[int('DW', t.bits), int('SIGNED', t.signed ? 1 : 0), int('LB_LUTRAM', fold.lutram ? 1 : 0)],
+      ],
       roms: [],
       inPorts: ['s'],
       outBits: x.channels * t.bits,

@@ -9,9 +9,10 @@
 // Images: random pixels biased towards both ends of the input range, and images entirely at the
 // maximum or at the minimum (the accumulator's worst cases). The first CALM images run back to back
 // without stalls and are timed against the core's cycle formula (image i's output moves at edge
-// E + H*W + C/PE + 3 + i*max(H*W, C/PE), E = the edge of the first pixel); the rest run with ~30 %
+// E + H*W*C/PE + 6 + i*H*W*C/PE, E = the edge of the first pixel; every input pixel moves exactly
+// C/PE cycles after the one before: no bubble between pixels or images); the rest run with ~30 %
 // random stalls on s_tvalid and m_tready, plus occasional long m_tready stalls that back up the
-// whole core. The run fails unless outputs saturated at the top, at the bottom and in range all
+// whole core (the last pass of an image then waits for the output register). The run fails unless outputs saturated at the top, at the bottom and in range all
 // occurred, and some channel has shift 0. Prints PASS or FAIL <details> and calls $finish.
 // Simulators: Verilator (--binary --timing) and Icarus (-g2012).
 `default_nettype none
@@ -36,9 +37,10 @@ module tb_gr_avgpool_stage;
   parameter integer NIMG       = 12;  // images
   parameter integer SEED       = 1;   // data and stall seed
 
-  localparam integer NS     = C / PE;
+  localparam integer NS     = C / PE;                    // cycles per input pixel
   localparam integer NPIX   = H * W;                     // pixels per image
-  localparam integer PERIOD = (NPIX > NS) ? NPIX : NS;   // cycles per image, steady state
+  localparam integer PERIOD = NPIX * NS;                 // cycles per image, steady state
+  localparam integer LAT    = 6;                         // first image out at edge E + PERIOD + LAT
   localparam integer CALM   = 3;                         // images without stalls, timed
   localparam integer NIN    = NIMG * NPIX;               // input pixels in total
 
@@ -203,6 +205,13 @@ module tb_gr_avgpool_stage;
       src_rng = xs32(SEED * 7 + 1);
     end else begin
       if (s_tvalid && s_tready && first_edge < 0) first_edge = cyc;
+      // Without stalls, pixel k of the calm images moves at edge E + k*C/PE.
+      if (s_tvalid && s_tready && in_count < CALM * NPIX && cyc != first_edge + in_count * NS) begin
+        $display("FAIL avgpool: input pixel %0d moved at edge E+%0d, expected E+%0d", in_count,
+                 cyc - first_edge, in_count * NS);
+        failed = 1'b1;
+        $finish;
+      end
       src_rng = xs32(src_rng);
       in_next = in_count + ((s_tvalid && s_tready) ? 1 : 0);
       in_count <= in_next;
@@ -239,9 +248,9 @@ module tb_gr_avgpool_stage;
           failed = 1'b1;
           $finish;
         end
-        if (out_count < CALM && cyc != first_edge + NPIX + NS + 3 + out_count * PERIOD) begin
+        if (out_count < CALM && cyc != first_edge + PERIOD + LAT + out_count * PERIOD) begin
           $display("FAIL avgpool: image %0d output moved at edge E+%0d, expected E+%0d", out_count,
-                   cyc - first_edge, NPIX + NS + 3 + out_count * PERIOD);
+                   cyc - first_edge, PERIOD + LAT + out_count * PERIOD);
           failed = 1'b1;
           $finish;
         end
@@ -251,7 +260,7 @@ module tb_gr_avgpool_stage;
       // ~30 % single-cycle stalls, and now and then a long one that backs up the whole core.
       snk_rng = xs32(snk_rng);
       if (snk_pause > 0) snk_pause = snk_pause - 1;
-      else if (out_next >= CALM && snk_rng % 64 == 0) snk_pause = 2 * (NPIX + NS + 4);
+      else if (out_next >= CALM && snk_rng % 64 == 0) snk_pause = 2 * (PERIOD + LAT + 2);
       snk_rng = xs32(snk_rng);
       m_tready <= out_next < CALM || (snk_pause == 0 && (snk_rng % 100) >= 30);
     end
@@ -260,7 +269,7 @@ module tb_gr_avgpool_stage;
   initial begin
     while (out_count < NIMG) begin
       @(posedge clk);
-      if (cyc > 20 * NIMG * (NPIX + NS) + 1000) begin
+      if (cyc > 20 * NIMG * (PERIOD + LAT) + 1000) begin
         $display("FAIL avgpool: timeout with %0d of %0d images out", out_count, NIMG);
         failed = 1'b1;
         $finish;

@@ -39,6 +39,7 @@ module tb_gr_conv_stage;
   parameter integer NPERF      = 4;   // images without stalls (cycle measurement), >= 3
   parameter integer STALL      = 30;  // stall probability in percent
   parameter integer SEED       = 1;   // image and stall seed
+  parameter integer LB_LUTRAM  = 0;   // DUT line-buffer memory style (behaviour must not depend on it)
 
   localparam integer IN_W    = 8;
   localparam integer MULT_W  = 18;
@@ -86,7 +87,8 @@ module tb_gr_conv_stage;
     .MULT_W(MULT_W), .BIAS_W(BIAS_W), .SHIFT_W(SHIFT_W), .SUM_W(SUM_W), .OUT_W(OUT_W),
     .OUT_SIGNED(OUT_SIGNED),
     .W0_FILE("w0.hex"), .W1_FILE((MODE == 2) ? "w1.hex" : ""), .M0_FILE("m0.hex"),
-    .M1_FILE((MODE == 2) ? "m1.hex" : ""), .BIAS_FILE("bias.hex"), .SHIFT_FILE("shift.hex")
+    .M1_FILE((MODE == 2) ? "m1.hex" : ""), .BIAS_FILE("bias.hex"), .SHIFT_FILE("shift.hex"),
+    .LB_LUTRAM(LB_LUTRAM)
   ) dut (
     .clk(clk), .rst_n(rst_n),
     .s_tdata(s_tdata), .s_tvalid(s_tvalid), .s_tready(s_tready),

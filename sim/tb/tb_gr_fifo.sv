@@ -15,6 +15,7 @@
 module tb_gr_fifo;
   parameter integer DW     = 12;    // tdata width
   parameter integer DEPTH  = 4;     // FIFO depth under test
+  parameter integer LUTRAM = 0;     // memory style (behaviour must not depend on it)
   parameter integer NBEATS = 6000;  // beats through the FIFO in total
   parameter integer SEED   = 1;     // stall and data seed
 
@@ -64,7 +65,8 @@ module tb_gr_fifo;
 
   gr_fifo #(
     .DW(DW),
-    .DEPTH(DEPTH)
+    .DEPTH(DEPTH),
+    .LUTRAM(LUTRAM)
   ) dut (
     .clk(clk),
     .rst_n(rst_n),

@@ -14,8 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 const RTL = join(ROOT, 'rtl');
 const TB = join(ROOT, 'sim', 'tb');
-const CONV_FILES = ['gr_requant', 'gr_linebuf', 'gr_conv_addtree', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', 'gr_conv_stage'].map((m) => join(RTL, `${m}.v`));
-const POOL_FILES = ['gr_linebuf', 'gr_maxpool_stage'].map((m) => join(RTL, `${m}.v`));
+const CONV_FILES = ['gr_requant', 'gr_linebuf', 'gr_sdp_ram', 'gr_conv_addtree', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', 'gr_conv_stage'].map((m) => join(RTL, `${m}.v`));
+const POOL_FILES = ['gr_linebuf', 'gr_sdp_ram', 'gr_maxpool_stage'].map((m) => join(RTL, `${m}.v`));
 const GEN = join(TB, 'gen_conv_data.mjs');
 
 function hasTool(cmd: string): boolean {
@@ -142,6 +142,9 @@ const convSims: readonly SimCase[] = [
   { name: 'int8 k3 g2', p: { MODE: 1, H: 6, W: 5, C: 8, COUT: 4, K: 3, S: 1, P: 1, G: 2, PE: 1, SIMD: 4 }, verilator: false },
   { name: 'int8 k2 s2 p1', p: { MODE: 1, H: 7, W: 7, C: 4, COUT: 4, K: 2, S: 2, P: 1, G: 1, PE: 2, SIMD: 2, IN_SIGNED: 1 }, verilator: false },
   { name: 'prb k3 s1 g2', p: { MODE: 2, H: 6, W: 5, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 2 }, verilator: true },
+  { name: 'prb k3 s1 g2, line buffer in LUT RAM', p: { MODE: 2, H: 6, W: 5, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 2, LB_LUTRAM: 1 }, verilator: true },
+  // A 1×1 stride-1 stage as the generator emits it: the image as one column of H·W pixels.
+  { name: 'int8 k1, 6x5 image as a 30x1 column, full PE/SIMD', p: { MODE: 1, H: 30, W: 1, C: 8, COUT: 8, K: 1, S: 1, P: 0, G: 1, PE: 8, SIMD: 8, IN_SIGNED: 1 }, verilator: true },
   { name: 'prb k3 s2 g4', p: { MODE: 2, H: 7, W: 8, C: 8, COUT: 8, K: 3, S: 2, P: 1, G: 4, PE: 1, SIMD: 1, IN_SIGNED: 1, OUT_SIGNED: 1 }, verilator: true },
   { name: 'prb k5 s2 full PE/SIMD', p: { MODE: 2, H: 6, W: 6, C: 4, COUT: 4, K: 5, S: 2, P: 2, G: 1, PE: 4, SIMD: 4 }, verilator: false },
   { name: 'fc k1 h=w=1', p: { MODE: 1, H: 1, W: 1, C: 32, COUT: 10, K: 1, S: 1, P: 0, G: 1, PE: 5, SIMD: 8, OUT_W: 32, OUT_SIGNED: 1 }, verilator: true },
@@ -151,6 +154,7 @@ const convSims: readonly SimCase[] = [
 const poolSims: readonly SimCase[] = [
   { name: 'k2 s2 p0', p: { H: 8, W: 8, C: 3, K: 2, S: 2, P: 0, SIGNED: 0 }, verilator: true },
   { name: 'k3 s2 p1 signed', p: { H: 7, W: 6, C: 3, K: 3, S: 2, P: 1, SIGNED: 1 }, verilator: true },
+  { name: 'k3 s2 p1 signed, line buffer in LUT RAM', p: { H: 7, W: 6, C: 3, K: 3, S: 2, P: 1, SIGNED: 1, LB_LUTRAM: 1 }, verilator: false },
   { name: 'k3 s1 p1', p: { H: 5, W: 6, C: 2, K: 3, S: 1, P: 1, SIGNED: 1 }, verilator: false },
   { name: 'k2 s2 odd size', p: { H: 7, W: 7, C: 2, K: 2, S: 2, P: 0, SIGNED: 0 }, verilator: false },
   { name: 'k3 s3 p1', p: { H: 8, W: 7, C: 2, K: 3, S: 3, P: 1, SIGNED: 1 }, verilator: false },

@@ -18,7 +18,7 @@ const RTL = join(ROOT, 'rtl');
 const TB = join(ROOT, 'sim', 'tb');
 const TOP = 'gr_conv_window_stage';
 const TB_TOP = 'tb_gr_conv_window_stage';
-const FILES = ['gr_requant', 'gr_win_linebuf', 'gr_win_delay', 'gr_conv_addtree', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', TOP].map((m) => join(RTL, `${m}.v`));
+const FILES = ['gr_requant', 'gr_win_linebuf', 'gr_sdp_ram', 'gr_win_delay', 'gr_conv_addtree', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', TOP].map((m) => join(RTL, `${m}.v`));
 const GEN = join(TB, 'gen_win_data.mjs');
 
 function hasTool(cmd: string): boolean {
@@ -138,6 +138,7 @@ const sims: readonly SimCase[] = [
   { name: 'binary k5 s2 p2 const (conv1-like)', p: { MODE: 0, H: 12, W: 11, C: 3, COUT: 4, K: 5, S: 2, P: 2, G: 1, PE: 4, SIMD: 3, CONST_W: 1 }, verilator: true },
   { name: 'binary k5 s2 p2 rom, single row', p: { MODE: 0, H: 9, W: 9, C: 4, COUT: 4, K: 5, S: 2, P: 2, G: 1, PE: 4, SIMD: 4, CONST_W: 0 }, verilator: false },
   { name: 'binary k3 p0 (R > K+S)', p: { MODE: 0, H: 6, W: 6, C: 2, COUT: 2, K: 3, S: 1, P: 0, G: 1, PE: 1, SIMD: 1 }, verilator: false },
+  { name: 'binary k3 s2 p1, banks in LUT RAM', p: { MODE: 0, H: 8, W: 7, C: 4, COUT: 4, K: 3, S: 2, P: 1, G: 1, PE: 2, SIMD: 2, LB_LUTRAM: 1 }, verilator: true },
   { name: 'binary k1 s2 g2', p: { MODE: 0, H: 7, W: 8, C: 4, COUT: 4, K: 1, S: 2, P: 0, G: 2, PE: 1, SIMD: 2 }, verilator: false },
   { name: 'binary k3 s3 p1 const', p: { MODE: 0, H: 10, W: 10, C: 2, COUT: 2, K: 3, S: 3, P: 1, G: 1, PE: 2, SIMD: 2, CONST_W: 1 }, verilator: false },
   { name: 'binary k4 s4 p1', p: { MODE: 0, H: 10, W: 9, C: 2, COUT: 2, K: 4, S: 4, P: 1, G: 1, PE: 2, SIMD: 2 }, verilator: false },

@@ -34,7 +34,7 @@ type Params = Readonly<Record<string, number>>;
 
 /** Files of a core: itself and the cores it instantiates. */
 function coreFiles(top: string): string[] {
-  const deps: Record<string, readonly string[]> = { gr_add_stage: ['gr_requant'], gr_avgpool_stage: ['gr_requant'] };
+  const deps: Record<string, readonly string[]> = { gr_add_stage: ['gr_requant'], gr_avgpool_stage: ['gr_requant', 'gr_sdp_ram'], gr_fifo: ['gr_sdp_ram'] };
   return [top, ...(deps[top] ?? [])].map((m) => join(RTL, `${m}.v`));
 }
 
@@ -165,7 +165,15 @@ interface AvgOpts {
 }
 
 function avgCase(o: AvgOpts): Case {
-  const v = requantValues(new Prng(o.seed), o.C, 1, o.biasCorners);
+  const rng = new Prng(o.seed);
+  const v = requantValues(rng, o.C, 1, o.biasCorners);
+  // Odd channels from 5 on get a mean-like scale (M0 ≈ 2^s/(H·W)) and a small bias, as a real average
+  // pool has: most of their outputs land in range, where a wrong sum shows (saturation would hide it).
+  for (let c = 5; c < o.C; c += 2) {
+    const s = v.shift[c]!;
+    v.mult[0]![c] = Math.max(1, Math.min(131071, Math.round((2 ** s / (o.H * o.W)) * (0.5 + rng.float()))));
+    v.bias[c] = rng.int(-(2 ** (s + 3)), 2 ** (s + 3));
+  }
   const sum = scaleRange(typeRange({ signed: o.inSigned, bits: 8 }), o.H * o.W);
   const w = requantWidths([sum], v, 8);
   return {
@@ -201,10 +209,17 @@ const ADD_CASES: readonly Case[] = [
   addCase({ C: 12, PE: 4, aSigned: false, bSigned: false, outSigned: false, shiftW: 6, biasCorners: false, seed: 4 }),
 ];
 
+// The core is channel-serial (C/PE cycles per pixel, the sums in a memory of C/PE words): C/PE below,
+// equal to and above H·W, C/PE not a power of two, PE = C (the sums in a register), one pixel per image.
 const AVG_CASES: readonly Case[] = [
-  avgCase({ H: 3, W: 3, C: 8, PE: 2, inSigned: false, outSigned: false, shiftW: 6, biasCorners: true, seed: 5 }),
-  avgCase({ H: 1, W: 2, C: 8, PE: 1, inSigned: true, outSigned: true, shiftW: 6, biasCorners: false, seed: 6 }), // C/PE > H*W
-  avgCase({ H: 4, W: 4, C: 6, PE: 6, inSigned: false, outSigned: true, shiftW: 5, biasCorners: true, seed: 7 }),
+  avgCase({ H: 3, W: 3, C: 8, PE: 2, inSigned: false, outSigned: false, shiftW: 6, biasCorners: true, seed: 5 }), // C/PE < H·W
+  avgCase({ H: 1, W: 2, C: 8, PE: 1, inSigned: true, outSigned: true, shiftW: 6, biasCorners: false, seed: 6 }), // C/PE > H·W
+  avgCase({ H: 4, W: 4, C: 6, PE: 6, inSigned: false, outSigned: true, shiftW: 5, biasCorners: true, seed: 7 }), // PE = C
+  avgCase({ H: 2, W: 3, C: 12, PE: 4, inSigned: true, outSigned: false, shiftW: 6, biasCorners: true, seed: 12 }), // C/PE = 3 < H·W
+  avgCase({ H: 2, W: 2, C: 8, PE: 2, inSigned: false, outSigned: false, shiftW: 6, biasCorners: true, seed: 18 }), // C/PE = H·W
+  avgCase({ H: 2, W: 2, C: 20, PE: 2, inSigned: false, outSigned: false, shiftW: 6, biasCorners: false, seed: 13 }), // C/PE = 10 > H·W
+  avgCase({ H: 1, W: 1, C: 6, PE: 3, inSigned: false, outSigned: true, shiftW: 6, biasCorners: true, seed: 14 }), // one pixel, C/PE = 2
+  avgCase({ H: 1, W: 1, C: 4, PE: 4, inSigned: true, outSigned: true, shiftW: 6, biasCorners: true, seed: 15 }), // one pixel, PE = C
 ];
 
 const LINT: readonly LintCase[] = [
@@ -213,6 +228,7 @@ const LINT: readonly LintCase[] = [
     { DW: 1, DEPTH: 3 },
     { DW: 40, DEPTH: 16 },
     { DW: 24, DEPTH: 1000 },
+    { DW: 24, DEPTH: 100, LUTRAM: 1 },
   ].map((params) => ({ top: 'gr_fifo', params })),
   ...[
     { N: 1, DW: 8 },
@@ -240,6 +256,8 @@ const LINT: readonly LintCase[] = [
     ...AVG_CASES.map((c) => c.params),
     avgCase({ H: 1, W: 1, C: 1, PE: 1, inSigned: false, outSigned: false, shiftW: 6, biasCorners: false, seed: 10 }).params,
     avgCase({ H: 7, W: 7, C: 64, PE: 4, inSigned: true, outSigned: false, shiftW: 6, biasCorners: true, seed: 11 }).params,
+    avgCase({ H: 7, W: 7, C: 512, PE: 1, inSigned: false, outSigned: false, shiftW: 6, biasCorners: false, seed: 16 }).params,
+    avgCase({ H: 3, W: 5, C: 10, PE: 1, inSigned: false, outSigned: false, shiftW: 6, biasCorners: false, seed: 17 }).params,
   ].map((params) => ({ top: 'gr_avgpool_stage', params })),
 ];
 
@@ -265,6 +283,7 @@ const SIMS: readonly SimCase[] = [
   ...[
     { DW: 12, DEPTH: 2 },
     { DW: 40, DEPTH: 5 },
+    { DW: 40, DEPTH: 5, LUTRAM: 1 },
   ].map((params) => ({ name: `gr_fifo ${fmt(params)}`, dut: 'gr_fifo', params, files: {} })),
   ...[1, 2, 3].map((n) => ({ name: `gr_broadcast N=${n}`, dut: 'gr_broadcast', params: { N: n }, files: {} })),
   { name: 'gr_concat A_BITS=12 B_BITS=20', dut: 'gr_concat', params: { A_BITS: 12, B_BITS: 20 }, files: {} },
