@@ -14,8 +14,7 @@
  *
  * docs/cost-model.md holds the table this prints.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,74 +24,21 @@ import { generate } from '../generator/emit/generate.js';
 import type { StagePlan } from '../generator/emit/stages.js';
 import { broadcastCost, COEF, FEATURES, fifoCost, fifoFeatures, outputStageCost, stageCost, stageFeatures, type Feature, type Features, type StageCost } from '../generator/map/cost.js';
 import { quantize } from '../generator/quant/quantize.js';
+import { measured, type Cells } from '../generator/synth/cells.js';
+import { haveYosys, runYosys } from '../generator/synth/yosys.js';
 import { writeTreeAtomic } from '../generator/util/files.js';
 import { NetBuilder, type Tensor } from '../generator/zoo/builder.js';
 import { syntheticImages } from '../generator/zoo/index.js';
 
 // ---------------------------------------------------------------------------
-// Yosys.
+// Yosys (generator/synth: the script, the run, the cell counting).
 
-/** Yosys cell counts of one synthesized module. */
-export type Cells = ReadonlyMap<string, number>;
-
-export function haveYosys(): boolean {
-  return spawnSync('yosys', ['-V']).status === 0;
-}
+export { haveYosys, measured, type Cells };
 
 /** Synthesizes `module` with `params` (chparam) under synth_xilinx -flatten in `dir`; returns `stat`'s cells. */
-function synthAsync(dir: string, sources: readonly string[], module: string, params: readonly { name: string; value: string }[]): Promise<Cells> {
-  const chparam = params.length ? `chparam ${params.map((p) => `-set ${p.name} ${p.value}`).join(' ')} ${module}; ` : '';
-  const script = `read_verilog -sv ${sources.join(' ')}; ${chparam}synth_xilinx -flatten -top ${module}; tee -q -o stat.txt stat`;
-  return new Promise((resolve, reject) => {
-    const p = spawn('yosys', ['-q', '-p', script], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`yosys failed on ${module}: ${err.slice(0, 2000)}`));
-      const cells = new Map<string, number>();
-      for (const m of readFileSync(join(dir, 'stat.txt'), 'utf8').matchAll(/^\s+(\w+)\s+(\d+)$/gm)) cells.set(m[1]!, Number(m[2]));
-      resolve(cells);
-    });
-  });
-}
-
-/** LUTs a LUT-RAM / shift-register primitive occupies (as Vivado counts "LUT as Memory"). */
-const LUTRAM_LUTS: Readonly<Record<string, number>> = {
-  RAM32M: 4,
-  RAM64M: 4,
-  RAM32X1D: 2,
-  RAM64X1D: 2,
-  RAM128X1D: 4,
-  RAM32X1S: 1,
-  RAM64X1S: 1,
-  RAM128X1S: 2,
-  RAM256X1S: 4,
-  SRL16E: 1,
-  SRLC32E: 1,
-};
-
-/** Yosys cells as the model's figures (bram/lutram bits are not observable: 0). */
-export function measured(cells: Cells): StageCost & { lutram: number; carry: number } {
-  let lut = 0;
-  let ff = 0;
-  let lutram = 0;
-  for (const [k, v] of cells) {
-    if (/^LUT[1-6]$/.test(k)) lut += v;
-    if (/^FD[RSCP]E$/.test(k)) ff += v;
-    if (k in LUTRAM_LUTS) lutram += v * LUTRAM_LUTS[k]!;
-  }
-  return {
-    lut: lut + lutram,
-    ff,
-    dsp: cells.get('DSP48E1') ?? 0,
-    bramBits: 0,
-    bram36: cells.get('RAMB36E1') ?? 0,
-    bram18: cells.get('RAMB18E1') ?? 0,
-    lutramBits: 0,
-    lutram,
-    carry: cells.get('CARRY4') ?? 0,
-  };
+async function synthAsync(dir: string, sources: readonly string[], module: string, params: readonly { name: string; value: string }[]): Promise<Cells> {
+  const r = await runYosys({ cwd: dir, outDir: dir, sources, top: module, command: 'synth_xilinx -flatten -family xc7', params });
+  return r.cells;
 }
 
 // ---------------------------------------------------------------------------
@@ -105,7 +51,7 @@ interface NetSpec {
   readonly body: Body;
   /** Layer to synthesize. */
   readonly dut: string;
-  readonly fold?: { readonly pe: number; readonly simd: number };
+  readonly fold?: { readonly pe: number; readonly simd: number; readonly window?: boolean };
   /** Append the micro-net tail (global average pool "gap", classifier "fc"); default true. */
   readonly tail?: boolean;
 }
@@ -150,6 +96,17 @@ const binK3 = (c: number, cout: number, pe: number, simd: number, img = IMG): Ca
   name: `binconv k3 ${img.height}x${img.width}x${c}->${cout} pe${pe} simd${simd}`,
   group: 'binconv',
   net: { input: img, body: pre(c, (b, x) => b.conv('dut', x, cout, 3)), dut: 'dut', fold: { pe, simd } },
+});
+/** The window core (gr_conv_window_stage): binary, int8 or PRB; PE = COUT and SIMD = C make the weights constants. */
+const window = (kind: 'binary' | 'int8' | 'prb', c: number, cout: number, pe: number, simd: number, img = IMG): CalConfig => ({
+  name: `window ${kind} k3 ${img.height}x${img.width}x${c}->${cout} pe${pe} simd${simd}`,
+  group: 'window',
+  net: {
+    input: img,
+    body: pre(c, (b, x) => (kind === 'prb' ? b.prb('dut', x, cout, { groups: 2 }) : b.conv('dut', x, cout, 3, { int8: kind === 'int8' }))),
+    dut: 'dut',
+    fold: { pe, simd, window: true },
+  },
 });
 const int1x1 = (c: number, cout: number, pe: number, simd: number): CalConfig => ({
   name: `conv int8 1x1 ${c}->${cout} pe${pe} simd${simd}`,
@@ -224,6 +181,14 @@ export const CONFIGS: readonly CalConfig[] = [
   fifo(4096, 8),
   { name: 'broadcast 3x64', group: 'broadcast', broadcast: { n: 3, bits: 64 } },
   { name: 'output 10x32', group: 'output', output: { classes: 10, lw: 32 } },
+  int1x1(32, 8, 1, 32),
+  fc(32, 1, 32),
+  window('binary', 8, 8, 2, 4),
+  window('binary', 8, 8, 8, 8),
+  window('binary', 16, 16, 4, 8, { height: 8, width: 32, channels: 4 }),
+  window('int8', 8, 8, 2, 2),
+  window('int8', 4, 4, 4, 4),
+  window('prb', 8, 8, 2, 2),
 ];
 
 /**
@@ -257,8 +222,29 @@ export interface CalResult {
 /** Synthesis results by configuration name (--cache FILE): re-running the model needs no Yosys. */
 const cache = new Map<string, Record<string, number>>();
 
+/** Fills the synthesis cache from a --cache file (a missing file is an empty cache). */
+export function loadCache(file: string): void {
+  try {
+    for (const [k, v] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, number>>)) cache.set(k, v);
+  } catch {
+    // no cache yet
+  }
+}
+
+/** Writes the synthesis cache to a --cache file. */
+export function saveCache(file: string): void {
+  writeFileSync(file, JSON.stringify(Object.fromEntries(cache), null, 1));
+}
+
 function rtlPath(f: string): string {
   return join(process.cwd(), 'rtl', f);
+}
+
+/** The cores a stream core may instantiate (the RAM wrapper, zero sources): every rtl/ file that is not a stage. */
+function helpers(): string[] {
+  return readdirSync(join(process.cwd(), 'rtl'))
+    .filter((f) => /^gr_(sdp_ram|zero)\.v$/.test(f))
+    .map(rtlPath);
 }
 
 export async function runConfig(config: CalConfig, seed = 11): Promise<CalResult> {
@@ -273,7 +259,7 @@ export async function runConfig(config: CalConfig, seed = 11): Promise<CalResult
   try {
     if (config.fifo) {
       const { depth, bits } = config.fifo;
-      const cells = await synth(dir, [rtlPath('gr_fifo.v')], 'gr_fifo', [
+      const cells = await synth(dir, [rtlPath('gr_fifo.v'), ...helpers()], 'gr_fifo', [
         { name: 'DW', value: String(bits) },
         { name: 'DEPTH', value: String(depth) },
       ]);
@@ -281,7 +267,7 @@ export async function runConfig(config: CalConfig, seed = 11): Promise<CalResult
     }
     if (config.broadcast) {
       const { n, bits } = config.broadcast;
-      const cells = await synth(dir, [rtlPath('gr_broadcast.v')], 'gr_broadcast', [
+      const cells = await synth(dir, [rtlPath('gr_broadcast.v'), ...helpers()], 'gr_broadcast', [
         { name: 'N', value: String(n) },
         { name: 'DW', value: String(bits) },
       ]);
@@ -289,7 +275,7 @@ export async function runConfig(config: CalConfig, seed = 11): Promise<CalResult
     }
     if (config.output) {
       const { classes, lw } = config.output;
-      const cells = await synth(dir, [rtlPath('gr_output_stage.v')], 'gr_output_stage', [
+      const cells = await synth(dir, [rtlPath('gr_output_stage.v'), ...helpers()], 'gr_output_stage', [
         { name: 'CLASSES', value: String(classes) },
         { name: 'LW', value: String(lw) },
       ]);
@@ -344,13 +330,23 @@ export const TABLE_HEAD = [
   '|---|---|---|---|---|---|---|',
 ].join('\n');
 
+/** One observation for the fit: raw features, the measured LUT/FF, and what the features do not cover. */
+export interface FitRow {
+  readonly features?: { readonly lut: Features; readonly ff: Features } | null;
+  readonly yosys: { readonly lut: number; readonly ff: number };
+  /** LUT/FF outside the features (e.g. a whole design's output stage and broadcasts); default 0. */
+  readonly offset?: { readonly lut: number; readonly ff: number };
+  /** Weight of the row's relative error; default 1. */
+  readonly weight?: number;
+}
+
 /**
  * Least-squares fit of the LUT or FF coefficients, minimizing the relative
  * error (rows scaled by 1/measured), with non-negative coefficients (features
  * that would go negative are dropped and the fit repeated); `fixed` features
  * keep their current coefficient.
  */
-export function fitCoefficients(results: readonly CalResult[], which: 'lut' | 'ff', fixed: readonly Feature[]): Record<Feature, number> {
+export function fitCoefficients(results: readonly FitRow[], which: 'lut' | 'ff', fixed: readonly Feature[]): Record<Feature, number> {
   const rows = results.filter((r) => r.features && r.yosys[which] > 0);
   const coef = { ...COEF[which] } as Record<Feature, number>;
   let free = FEATURES.filter((f) => !fixed.includes(f) && rows.some((r) => r.features![which][f] !== 0));
@@ -361,9 +357,10 @@ export function fitCoefficients(results: readonly CalResult[], which: 'lut' | 'f
     for (const r of rows) {
       const y = r.yosys[which];
       const f = r.features![which];
-      const rest = FEATURES.filter((k) => !free.includes(k)).reduce((a, k) => a + coef[k] * f[k], 0);
-      const x = free.map((k) => f[k] / y);
-      const b = (y - rest) / y;
+      const w = Math.sqrt(r.weight ?? 1);
+      const rest = FEATURES.filter((k) => !free.includes(k)).reduce((a, k) => a + coef[k] * f[k], r.offset?.[which] ?? 0);
+      const x = free.map((k) => (w * f[k]) / y);
+      const b = (w * (y - rest)) / y;
       for (let i = 0; i < n; i++) {
         atb[i]! += x[i]! * b;
         for (let j = 0; j < n; j++) ata[i]![j]! += x[i]! * x[j]!;
@@ -408,13 +405,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const cacheFile = opt('--cache');
-  if (cacheFile) {
-    try {
-      for (const [k, v] of Object.entries(JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, Record<string, number>>)) cache.set(k, v);
-    } catch {
-      // no cache yet
-    }
-  }
+  if (cacheFile) loadCache(cacheFile);
   const only = opt('--only');
   const jobs = Number(opt('--jobs') ?? 2);
   const configs = (args.includes('--validate') ? VALIDATION : CONFIGS).filter((c) => !only || c.name.includes(only) || c.group === only);
@@ -430,7 +421,7 @@ async function main(): Promise<void> {
   const bramOff = results.filter((r) => r.model.bram36 !== r.yosys.bram36 || r.model.bram18 !== r.yosys.bram18).map((r) => r.config.name);
   console.log(`DSP exact: ${results.length - dspOff.length}/${results.length}${dspOff.length ? ` (off: ${dspOff.join(', ')})` : ''}`);
   console.log(`BRAM exact: ${results.length - bramOff.length}/${results.length}${bramOff.length ? ` (off: ${bramOff.join(', ')})` : ''}`);
-  if (cacheFile) writeFileSync(cacheFile, JSON.stringify(Object.fromEntries(cache), null, 1));
+  if (cacheFile) saveCache(cacheFile);
   if (args.includes('--fit')) {
     const fixed: Feature[] = ['lutram', 'romLogic'];
     const lut = fitCoefficients(results, 'lut', fixed);

@@ -99,6 +99,9 @@ function lutramPrimitives(depth: number, width: number): number {
 
 export type MemoryKind = 'ram' | 'rom';
 
+/** 'lutram': the RTL asks for LUT RAM (gr_sdp_ram LUTRAM = 1, ram_style "distributed"); 'auto': the tool's choice. */
+export type RamStyle = 'auto' | 'lutram';
+
 export interface MemoryMap {
   readonly where: 'bram' | 'lutram' | 'logic';
   readonly bram36: number;
@@ -123,8 +126,9 @@ function romLogicLuts(depth: number, width: number): number {
  * one write port) lands under Yosys 0.23 synth_xilinx: the cheapest option by
  * memory_libmap's costs. Ties go to block RAM, RAMB36 before RAMB18.
  */
-export function mapMemory(depth: number, width: number, kind: MemoryKind): MemoryMap {
+export function mapMemory(depth: number, width: number, kind: MemoryKind, style: RamStyle = 'auto'): MemoryMap {
   if (depth < 1 || width < 1) return { where: 'logic', bram36: 0, bram18: 0, lut: 0, ff: 0 };
+  if (style === 'lutram' && kind === 'ram') return lutramMap(depth, width);
   const n36 = bramPrimitives(depth, width, BRAM36_SHAPES);
   const n18 = bramPrimitives(depth, width, BRAM18_SHAPES);
   const bramCost = Math.min(n36 * COST_BRAM36, n18 * COST_BRAM18);
@@ -141,11 +145,14 @@ export function mapMemory(depth: number, width: number, kind: MemoryKind): Memor
     // A register file: the words in flip-flops, a depth-way read mux per bit.
     return { where: 'logic', bram36: 0, bram18: 0, lut: width * muxLuts(depth), ff: bits };
   }
-  if (lutCost < bramCost) {
-    const tiles = Math.ceil(depth / 64);
-    return { where: 'lutram', bram36: 0, bram18: 0, lut: 4 * nl + (tiles > 1 ? width * muxLuts(tiles) * 1.5 : 0), ff: 0 };
-  }
+  if (lutCost < bramCost) return lutramMap(depth, width);
   return bram;
+}
+
+/** A RAM in LUT RAM: RAM32M/RAM64M primitives (4 LUTs each), plus a read mux beyond 64 words. */
+function lutramMap(depth: number, width: number): MemoryMap {
+  const tiles = Math.ceil(depth / 64);
+  return { where: 'lutram', bram36: 0, bram18: 0, lut: 4 * lutramPrimitives(depth, width) + (tiles > 1 ? width * muxLuts(tiles) * 1.5 : 0), ff: 0 };
 }
 
 /** LUT6 count of an n-to-1 one-bit multiplexer (a LUT6 is a 4:1 mux; MUXF7/F8 are free). */
@@ -200,10 +207,14 @@ export const FEATURES = [
   'memReg',
   /** Multiplexers: channel select of a conv stage, step select of an add stage, logit select. */
   'mux',
+  /** gr_win_linebuf's window: per tap and bit, the row-slot (R:1) and bank (K:1) selects with the padding. */
+  'winMux',
   /** Binary lanes: b ? x : ~x, adder trees, term sum and accumulator. */
   'binLane',
-  /** Int8 lanes: product adder tree and accumulator (products on DSPs). */
+  /** Int8 lanes: the term and the accumulator (products on DSPs, their trees in intTree). */
   'intLane',
+  /** Int8 product adder trees beyond their first level (the DSP48 post-adders absorb the first). */
+  'intTree',
   /** gr_requant lanes: one per lane. */
   'rqLane',
   /** gr_requant: SUM_W per lane (the sum, the saturation). */
@@ -225,8 +236,8 @@ const noFeatures = (): Features => Object.fromEntries(FEATURES.map((f) => [f, 0]
  * (bench/calibrate-cost.ts --fit, Yosys 0.23 synth_xilinx, docs/cost-model.md).
  */
 export const COEF: { readonly lut: Readonly<Features>; readonly ff: Readonly<Features> } = {
-  lut: { base: 6.6, lbCtrl: 1.22, lutram: 1, romLogic: 1, memReg: 0, mux: 0.63, binLane: 1.3, intLane: 0.42, rqLane: 0, rqSum: 0.036, rqShift: 1.8, pool: 1.74, reg: 0 },
-  ff: { base: 3.6, lbCtrl: 0.85, lutram: 0, romLogic: 0, memReg: 0.78, mux: 0, binLane: 0.77, intLane: 0, rqLane: 0, rqSum: 0.43, rqShift: 0, pool: 0.95, reg: 0.9 },
+  lut: { base: 5.65, lbCtrl: 1.27, lutram: 1, romLogic: 1, memReg: 0, mux: 0.66, winMux: 1.18, binLane: 1.08, intLane: 2.22, intTree: 0.91, rqLane: 0, rqSum: 0.015, rqShift: 0.41, pool: 1.87, reg: 0 },
+  ff: { base: 4.77, lbCtrl: 0.96, lutram: 0, romLogic: 0, memReg: 0.63, mux: 0, winMux: 0, binLane: 0.87, intLane: 0, intTree: 1.14, rqLane: 0, rqSum: 0.41, rqShift: 0, pool: 0.96, reg: 0.89 },
 };
 
 /** A model's raw result: LUT and FF features, exact DSP / memory counts. */
@@ -255,9 +266,9 @@ function finish(r: Raw): StageCost {
 }
 
 /** Adds a memory (RAM with a registered read, or a ROM with its read register) to `r`. */
-function addMemory(r: Raw, depth: number, width: number, kind: MemoryKind, readRegister = true): void {
+function addMemory(r: Raw, depth: number, width: number, kind: MemoryKind, readRegister = true, style: RamStyle = 'auto'): void {
   if (kind === 'rom' && depth <= 1) return; // a constant
-  const m = mapMemory(depth, width, kind);
+  const m = mapMemory(depth, width, kind, style);
   const bits = depth * width;
   r.bram36 += m.bram36;
   r.bram18 += m.bram18;
@@ -336,6 +347,8 @@ export interface LinebufGeom {
   readonly og: number;
   readonly opg: number;
   readonly inner: number;
+  /** The memory in LUT RAM (LB_LUTRAM = 1). */
+  readonly lutram?: boolean;
 }
 
 /** Rows a gr_linebuf stores (docs/rtl-architecture.md, "Line buffer"). */
@@ -362,7 +375,8 @@ function addLinebuf(r: Raw, g: LinebufGeom): void {
   r.lut.lbCtrl += counters + stepRegs;
   r.ff.lbCtrl += counters + stepRegs;
   r.lut.base += 10; // the scheduler's fixed logic (window readiness, padding, wrap-around)
-  addMemory(r, rw, g.dw, 'ram');
+  const style = g.lutram ? 'lutram' : 'auto';
+  addMemory(r, rw, g.dw, 'ram', true, style);
 }
 
 /**
@@ -399,7 +413,6 @@ function romContent(plan: StagePlan, param: string): string | undefined {
 
 /** gr_conv_stage (modes 0 binary, 1 int8, 2 PRB): line buffer, channel select, ROMs, PE lanes, output register. */
 function convStageRaw(plan: StagePlan): Raw {
-  // gr_conv_window_stage shares this model, scaled by its K² taps per step (see below).
   const n = getter(plan);
   const mode = n('MODE');
   const [h, w, c, cout, k, s, pad, g] = ['H', 'W', 'C', 'COUT', 'K', 'S', 'P', 'G'].map(n) as [number, number, number, number, number, number, number, number];
@@ -414,14 +427,8 @@ function convStageRaw(plan: StagePlan): Raw {
   const cis = c / g / simd;
   const opg = cout / g / pe;
   const cos = g * opg;
-  // The window core (gr_conv_window_stage) reads all K² taps per step: its lanes are K² times as
-  // wide and its weight ROM has K² times fewer rows. Modelled by that scaling of this core's model;
-  // not yet calibrated on its own (docs/cost-model.md).
-  const window = plan.module === 'gr_conv_window_stage';
-  const taps = window ? k * k : 1;
-  const lanes = simd * taps;
-  const steps = cos * (window ? 1 : k * k) * cis;
-  const constW = window && n('CONST_W') === 1;
+  const lanes = simd;
+  const steps = cos * k * k * cis;
   const nch = g * cis;
   const lv = lanes > 1 ? Math.ceil(Math.log2(lanes)) : 0;
   const xw = inW + 1;
@@ -432,12 +439,12 @@ function convStageRaw(plan: StagePlan): Raw {
   const r = raw();
   r.lut.base += 1;
   r.ff.base += 1;
-  addLinebuf(r, { h, w, k, s, p: pad, dw: c * inW, og: g, opg, inner: cis });
+  addLinebuf(r, { h, w, k, s, p: pad, dw: c * inW, og: g, opg, inner: cis, lutram: n('LB_LUTRAM') === 1 });
   // Channel select into x2 (zero in the padding: the register's reset) and the control delay line.
   r.lut.mux += lanes * inW * muxLuts(nch);
   r.ff.reg += lanes * inW + 1 + ctw + (lv + 1) * (1 + ctw);
-  // ROMs: term-0 weights (constants folded into the trees when CONST_W), the PRB's 1×1 weights, the requantization parameters.
-  if (!constW) addMemory(r, steps, pe * lanes * (mode === 1 ? 8 : 1), 'rom');
+  // ROMs: term-0 weights, the PRB's 1×1 weights, the requantization parameters.
+  addMemory(r, steps, pe * lanes * (mode === 1 ? 8 : 1), 'rom');
   if (mode === 2) addMemory(r, cos * cis, pe * simd * 8, 'rom');
   for (const wd of mode === 2 ? [multW, multW, biasW, shiftW] : [multW, biasW, shiftW]) addMemory(r, cos, pe * wd, 'rom');
   // PE lanes.
@@ -451,17 +458,211 @@ function convStageRaw(plan: StagePlan): Raw {
     // The PRB's int8 term reads only the centre tap, whatever the core.
     const intLanes = mode === 2 ? simd : lanes;
     const pw8 = xw + 8;
-    const it = addTreeCost(intLanes, pw8);
+    const it = intTreeCost(intLanes, pw8);
     const termW = mode === 1 ? acc0W : acc1W;
     r.dsp += pe * intLanes * mulDsp(8, xw);
-    r.lut.intLane += pe * (it.lut + termW);
-    r.ff.intLane += pe * (it.ff + 2 * termW);
+    r.lut.intTree += pe * it.lut;
+    r.ff.intTree += pe * it.ff;
+    r.lut.intLane += pe * termW;
+    r.ff.intLane += pe * 2 * termW;
   }
   const shiftVar = cos > 1 ? shiftVarBits(romContent(plan, 'SHIFT_FILE'), pe, shiftW) : 0;
   addRequant(r, { terms: mode === 2 ? 2 : 1, acc0W, acc1W, multW, biasW, shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe);
   // Output pixel register.
   r.ff.reg += cout * n('OUT_W') + 1;
   return r;
+}
+
+/**
+ * Adder trees (gr_conv_addtree) of several lanes whose leaves are constants
+ * combined with shared inputs: leaf j of lane p is input j under the constant
+ * `leaves[p][j]` (a pattern bit, an int8 weight). Synthesis merges the nodes
+ * that add the same inputs under the same constants in different lanes
+ * (opt_merge), so each distinct node costs once.
+ */
+export function mergedTreesCost(leaves: readonly (readonly number[])[], iw: number): { lut: number; ff: number } {
+  let lut = 0;
+  let ff = 0;
+  // Node ids, interned per level: equal ids are the same node (same inputs under the same constants).
+  const intern = new Map<string, number>();
+  const id = (key: string): number => {
+    let v = intern.get(key);
+    if (v === undefined) intern.set(key, (v = intern.size));
+    return v;
+  };
+  let ids = leaves.map((lane) => lane.map((v, j) => id(`${j}:${v}`)));
+  for (let l = 1; ids[0]!.length > 1; l++) {
+    const prev = ids[0]!.length;
+    const next: number[][] = ids.map(() => []);
+    const seen = new Set<number>();
+    for (let i = 0; 2 * i < prev; i++) {
+      const adds = 2 * i + 1 < prev;
+      ids.forEach((lane, p) => {
+        const node = adds ? id(`${l}:${lane[2 * i]}+${lane[2 * i + 1]}`) : lane[2 * i]!;
+        next[p]!.push(node);
+        if (!seen.has(node)) {
+          seen.add(node);
+          ff += iw + l;
+          if (adds) lut += iw + l - 1;
+        }
+      });
+    }
+    ids = next;
+  }
+  return { lut, ff };
+}
+
+/** The fields of a packed hex constant (Verilog `N'hXX..`): `count` fields of `bits` bits, field 0 in the low bits, as signed when `signed`. */
+function unpackFields(value: string, count: number, bits: number, signed: boolean): number[] {
+  const hex = value.replace(/^\d*'h/, '').replace(/_/g, '');
+  const v = BigInt(`0x${hex || '0'}`);
+  const mask = (1n << BigInt(bits)) - 1n;
+  return Array.from({ length: count }, (_, i) => {
+    const f = Number((v >> BigInt(i * bits)) & mask);
+    return signed && f >= 2 ** (bits - 1) ? f - 2 ** bits : f;
+  });
+}
+
+/** A constant int8 weight that needs no multiplier: 0, or ± a power of two (a shift, perhaps negated). */
+function trivialWeight(w: number): boolean {
+  const a = Math.abs(w);
+  return a === 0 || (a & (a - 1)) === 0;
+}
+
+/**
+ * gr_win_linebuf: R row slots × K column banks of ⌈W/K⌉ words (each a RAM with
+ * a registered read), the slot (R:1) and bank (K:1) rotation muxes of the
+ * K² taps with their padding, and the scheduler.
+ */
+function addWinLinebuf(r: Raw, g: LinebufGeom): void {
+  const rows = linebufRows(g);
+  const words = Math.ceil(g.w / g.k);
+  const c = (n: number): number => (n > 1 ? cw(n) : 0);
+  const slw = cw(rows);
+  const bkw = cw(g.k);
+  const lw = cw(2 * rows + 2) + 1;
+  const pw = cw(g.h + g.w + g.k + 2 * g.p + 2 * g.s + 2) + 1;
+  const outer = g.og * g.opg;
+  // Input side (slot, bank, word, column, lag), window position (vrow, hcol, hb, hw, win_slot), loops.
+  const counters = 2 * slw + 2 * bkw + cw(words) + cw(g.w) + lw + 3 * pw + c(g.inner) + c(g.opg) + c(g.og) + c(outer) + c(g.og * g.inner) + c(outer * g.inner) + 1;
+  // Per window row its slot and padding flag, per column its bank and flag; the step outputs.
+  const stepRegs = g.k * (slw + 1) + g.k * (bkw + 1) + 2 + c(outer) + c(g.og * g.inner) + c(outer * g.inner);
+  r.lut.lbCtrl += counters + stepRegs;
+  r.ff.lbCtrl += counters + stepRegs;
+  r.lut.base += 10;
+  for (let i = 0; i < rows * g.k; i++) addMemory(r, words, g.dw, 'ram', true, g.lutram ? 'lutram' : 'auto');
+  r.lut.winMux += g.k * g.k * g.dw * (muxLuts(rows) + Math.max(1, muxLuts(g.k)));
+}
+
+/** An int8 product adder tree in fabric: its first level sits in the DSP48 post-adders (P = A·B + C, PREG). */
+function intTreeCost(n: number, iw: number): { lut: number; ff: number } {
+  const t = addTreeCost(n, iw);
+  const firstAdds = Math.floor(n / 2);
+  return { lut: t.lut - firstAdds * iw, ff: t.ff - firstAdds * (iw + 1) };
+}
+
+/**
+ * gr_conv_window_stage: the whole K×K window per step. gr_win_linebuf, the
+ * channel select of every tap, lanes of K²·SIMD terms (binary: x registered
+ * once for all lanes, the b ? x : ~x folded into the first adder level; int8:
+ * K²·SIMD products per lane; PRB: SIMD centre-tap products and a delay to the
+ * binary tree's depth), requantizers. A fully unrolled stage (CONST_W, one
+ * step) has its weights as constants: the binary correction is a constant,
+ * nodes shared between lanes are merged, and int8 products by 0 or ±2^k need
+ * no DSP (a shift, perhaps negated), equal products are shared.
+ */
+function windowStageRaw(plan: StagePlan): Raw {
+  const n = getter(plan);
+  const p = paramsOf(plan);
+  const mode = n('MODE');
+  const [h, w, c, cout, k, s, pad, g] = ['H', 'W', 'C', 'COUT', 'K', 'S', 'P', 'G'].map(n) as [number, number, number, number, number, number, number, number];
+  const inW = n('IN_W');
+  const pe = n('PE');
+  const simd = n('SIMD');
+  const acc0W = n('ACC0_W');
+  const acc1W = n('ACC1_W');
+  const multW = n('MULT_W');
+  const shiftW = n('SHIFT_W');
+  const cis = c / g / simd;
+  const opg = cout / g / pe;
+  const cos = g * opg;
+  const steps = cos * cis;
+  const nt = k * k * simd;
+  const lv = nt > 1 ? Math.ceil(Math.log2(nt)) : 0;
+  const lv1 = simd > 1 ? Math.ceil(Math.log2(simd)) : 0;
+  const xw = inW + 1;
+  const pw8 = xw + 8;
+  const ctw = cw(cos) + 2;
+  const wb = mode === 1 ? 8 : 1;
+  const bits = plan.params.find((q) => q.name === 'W0_BITS')?.value;
+  const constW = p.get('CONST_W') === 1 && steps === 1 && bits !== undefined;
+  const lanes = (): number[][] => {
+    const f = unpackFields(bits!, pe * nt, wb, mode === 1);
+    return Array.from({ length: pe }, (_, q) => f.slice(q * nt, (q + 1) * nt));
+  };
+
+  const r = raw();
+  r.lut.base += 1;
+  r.ff.base += 1;
+  addWinLinebuf(r, { h, w, k, s, p: pad, dw: c * inW, og: g, opg, inner: cis, lutram: p.get('LB_LUTRAM') === 1 });
+  // Channel select of every tap into x2, the step's control and its delay line.
+  r.lut.mux += nt * inW * muxLuts(g * cis);
+  r.ff.reg += nt * inW + 1 + ctw + (lv + 1) * (1 + ctw);
+  if (!constW) addMemory(r, steps, pe * nt * wb, 'rom');
+  if (mode === 2) addMemory(r, steps, pe * simd * 8, 'rom');
+  for (const wd of mode === 2 ? [multW, multW, n('BIAS_W'), shiftW] : [multW, n('BIAS_W'), shiftW]) addMemory(r, cos, pe * wd, 'rom');
+  if (mode === 0 || mode === 2) {
+    r.ff.binLane += nt * xw; // x sign-extended once for all lanes
+    if (constW) {
+      const t = mergedTreesCost(lanes(), xw);
+      r.lut.binLane += t.lut + pe * 2 * acc0W;
+      r.ff.binLane += t.ff + pe * 2 * acc0W;
+    } else {
+      const bt = addTreeCost(nt, xw);
+      const ct = addTreeCost(nt, 2);
+      r.lut.binLane += pe * (bt.lut + ct.lut + 2 * acc0W);
+      r.ff.binLane += pe * (nt + bt.ff + ct.ff + 2 * acc0W);
+    }
+  }
+  if (mode === 1) {
+    if (constW) {
+      const ls = lanes();
+      const products = new Set<string>();
+      ls.forEach((lane) => lane.forEach((wt, j) => (trivialWeight(wt) ? undefined : products.add(`${j}:${wt}`))));
+      r.dsp += products.size * mulDsp(8, xw);
+      // Merged across lanes; about one first-level node per two DSP products sits in a post-adder.
+      const t = mergedTreesCost(ls, pw8);
+      const absorbed = Math.floor(products.size / 2);
+      r.lut.intTree += Math.max(0, t.lut - absorbed * pw8);
+      r.ff.intTree += Math.max(0, t.ff - absorbed * (pw8 + 1));
+      r.lut.intLane += pe * acc0W;
+      r.ff.intLane += pe * 2 * acc0W;
+    } else {
+      const t = intTreeCost(nt, pw8);
+      r.dsp += pe * nt * mulDsp(8, xw);
+      r.lut.intTree += pe * t.lut;
+      r.ff.intTree += pe * t.ff;
+      r.lut.intLane += pe * acc0W;
+      r.ff.intLane += pe * 2 * acc0W;
+    }
+  }
+  if (mode === 2) {
+    const t = intTreeCost(simd, pw8);
+    r.dsp += pe * simd * mulDsp(8, xw);
+    r.lut.intTree += pe * t.lut;
+    r.ff.intTree += pe * (t.ff + (lv - lv1) * (pw8 + lv1));
+    r.lut.intLane += pe * acc1W;
+    r.ff.intLane += pe * 2 * acc1W;
+  }
+  const shiftVar = cos > 1 ? shiftVarBits(romContent(plan, 'SHIFT_FILE'), pe, shiftW) : 0;
+  addRequant(r, { terms: mode === 2 ? 2 : 1, acc0W, acc1W, multW, biasW: n('BIAS_W'), shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe);
+  r.ff.reg += cout * n('OUT_W') + 1;
+  return r;
+}
+
+/** The conv-like kinds: the tap core's model, or the window core's. */
+function convLikeRaw(plan: StagePlan): Raw {
+  return plan.module === 'gr_conv_window_stage' ? windowStageRaw(plan) : convStageRaw(plan);
 }
 
 /** gr_add_stage: step select over the held pixels, requantization ROMs, PE two-term requantizers, output register. */
@@ -489,24 +690,35 @@ function addStageRaw(plan: StagePlan): Raw {
   return r;
 }
 
-/** gr_avgpool_stage: C accumulators, the second bank, PE one-term requantizers, output register. */
+/**
+ * gr_avgpool_stage (channel-serial): the pixel register and the step select of its slices, PE adders
+ * over the sums memory (C/PE words of PE·ACC0_W bits; a register when C/PE = 1), the lane register,
+ * PE one-term requantizers, the output register.
+ */
 function avgpoolStageRaw(plan: StagePlan): Raw {
   const n = getter(plan);
   const c = n('C');
   const pe = n('PE');
   const ns = c / pe;
+  const inW = n('IN_W');
   const accW = n('ACC0_W');
   const shiftW = n('SHIFT_W');
   const r = raw();
   r.lut.base += 1;
   r.ff.base += 1;
-  // Accumulators (adder with the first-pixel select) and the bank's load / shift select.
-  r.lut.pool += c * accW + (ns > 1 ? c * accW : 0);
-  r.ff.pool += 2 * c * accW;
+  // The held pixel (a load enable, no logic), the NS-way select of a step's slice and its register.
+  r.ff.reg += c * inW + pe * inW;
+  r.lut.mux += pe * inW * muxLuts(ns);
+  // Adders (the first pixel's overwrite folds into them), the sums, the lane register.
+  r.lut.pool += pe * accW;
+  if (ns > 1) addMemory(r, ns, pe * accW, 'ram');
+  else r.ff.pool += pe * accW;
+  r.ff.reg += pe * accW;
   for (const wd of [n('MULT_W'), n('BIAS_W'), shiftW]) addMemory(r, ns, pe * wd, 'rom', false);
   const shiftVar = ns > 1 ? shiftVarBits(romContent(plan, 'SHIFT_FILE'), pe, shiftW) : 0;
   addRequant(r, { terms: 1, acc0W: accW, acc1W: 1, multW: n('MULT_W'), biasW: n('BIAS_W'), shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe);
-  r.ff.reg += c * n('OUT_W') + cw(n('H') * n('W')) + 2 * cw(ns) + 2;
+  // Output register; counters (pixel; issue, add, lane and collect steps) and six valid / position flags.
+  r.ff.reg += c * n('OUT_W') + cw(n('H') * n('W')) + (ns > 1 ? 4 * cw(ns) : 0) + 6;
   return r;
 }
 
@@ -518,7 +730,7 @@ function maxpoolStageRaw(plan: StagePlan): Raw {
   const r = raw();
   r.lut.base += 1;
   r.ff.base += 1;
-  addLinebuf(r, { h: n('H'), w: n('W'), k: n('K'), s: n('S'), p: n('P'), dw: c * dw, og: 1, opg: 1, inner: 1 });
+  addLinebuf(r, { h: n('H'), w: n('W'), k: n('K'), s: n('S'), p: n('P'), dw: c * dw, og: 1, opg: 1, inner: 1, lutram: n('LB_LUTRAM') === 1 });
   r.lut.pool += c * dw;
   r.ff.pool += 2 * c * dw;
   return r;
@@ -528,11 +740,11 @@ type CostModel = (plan: StagePlan) => StageCost;
 
 /** One model per stage kind: a kind without a model does not compile. */
 const MODELS: { readonly [K in LayerKind]: CostModel } = {
-  input: (p) => finish(convStageRaw(p)),
-  binconv: (p) => finish(convStageRaw(p)),
-  conv: (p) => finish(convStageRaw(p)),
-  prb: (p) => finish(convStageRaw(p)),
-  fc: (p) => finish(convStageRaw(p)),
+  input: (p) => finish(convLikeRaw(p)),
+  binconv: (p) => finish(convLikeRaw(p)),
+  conv: (p) => finish(convLikeRaw(p)),
+  prb: (p) => finish(convLikeRaw(p)),
+  fc: (p) => finish(convLikeRaw(p)),
   add: (p) => finish(addStageRaw(p)),
   avgpool: (p) => finish(avgpoolStageRaw(p)),
   maxpool: (p) => finish(maxpoolStageRaw(p)),
@@ -557,12 +769,12 @@ export function stageFeatures(plan: StagePlan): { lut: Features; ff: Features } 
     case 'concat':
       return null;
     default:
-      return convStageRaw(plan);
+      return convLikeRaw(plan);
   }
 }
 
 /** Raw features of a gr_fifo (calibration only). */
-export function fifoFeatures(depth: number, bits: number): Raw {
+export function fifoFeatures(depth: number, bits: number, style: RamStyle = 'auto'): Raw {
   const r = raw();
   const aw = cw(depth);
   r.lut.base += 1;
@@ -570,13 +782,13 @@ export function fifoFeatures(depth: number, bits: number): Raw {
   // Pointers (with wrap compare), occupancy (up/down), full flag.
   r.lut.lbCtrl += 4 * aw;
   r.ff.reg += 2 * aw + Math.ceil(Math.log2(depth + 1)) + 2;
-  addMemory(r, depth, bits, 'ram');
+  addMemory(r, depth, bits, 'ram', true, style);
   return r;
 }
 
 /** gr_fifo of `depth` entries of `bits` bits: pointers and occupancy, the memory, its output register. */
-export function fifoCost(depth: number, bits: number): StageCost {
-  return finish(fifoFeatures(depth, bits));
+export function fifoCost(depth: number, bits: number, style: RamStyle = 'auto'): StageCost {
+  return finish(fifoFeatures(depth, bits, style));
 }
 
 /** gr_broadcast to n consumers: one "taken" flag per consumer; the data is shared wires. */

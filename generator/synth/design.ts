@@ -1,0 +1,90 @@
+/**
+ * Synthesis of a whole generated design for a device, beside the cost model's
+ * estimate of it: generate() into `<work>/design`, Yosys with the device's
+ * flow (targets.ts), the netlist's cells in the estimate's units (cells.ts).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Folding } from '../emit/fold.js';
+import { generate } from '../emit/generate.js';
+import type { ModelInfo } from '../ir/analyze.js';
+import type { Device } from '../map/devices.js';
+import { buildReport, type Report } from '../map/report.js';
+import { writeTreeAtomic } from '../util/files.js';
+import type { Cells, SynthCounts } from './cells.js';
+import { synthTarget } from './targets.js';
+import { runYosys } from './yosys.js';
+
+export interface SynthDesignOptions {
+  readonly folding: Folding;
+  readonly device: Device;
+  readonly clockMhz: number;
+  /** Created if missing; the design goes to `<workDir>/design` (replaced), Yosys' files beside it. */
+  readonly workDir: string;
+  readonly timeoutSeconds?: number;
+}
+
+export interface SynthDesignResult {
+  readonly model: string;
+  readonly device: string;
+  readonly top: string;
+  /** The Yosys command run, `-top` included. */
+  readonly command: string;
+  readonly estimate: SynthCounts;
+  readonly synthesized: SynthCounts;
+  /** (estimate − synthesized) / synthesized in percent; 0 when both are 0, null when only the synthesized count is 0. */
+  readonly errorPct: { readonly [K in keyof SynthCounts]: number | null };
+  readonly cells: Cells;
+  readonly unitsNote: string | null;
+  readonly designDir: string;
+  readonly log: string;
+  readonly seconds: number;
+  readonly report: Report;
+}
+
+export function errorPct(estimate: number, synthesized: number): number | null {
+  if (synthesized === 0) return estimate === 0 ? 0 : null;
+  return ((estimate - synthesized) / synthesized) * 100;
+}
+
+export async function synthDesign(info: ModelInfo, opts: SynthDesignOptions): Promise<SynthDesignResult> {
+  const target = synthTarget(opts.device);
+  const { files, design } = generate(info, { folding: opts.folding, device: opts.device.name, clockMhz: opts.clockMhz });
+  const report = buildReport(design, info.model.name, opts.device, { clockMhz: opts.clockMhz });
+  mkdirSync(opts.workDir, { recursive: true });
+  const designDir = join(opts.workDir, 'design');
+  writeTreeAtomic(designDir, files, true);
+  // Every core and the top, in the file list's order (gr_stream_tap is empty without GR_TAPS).
+  const sources = files.filter((f) => f.path.endsWith('.v')).map((f) => f.path);
+  const run = await runYosys({
+    cwd: designDir,
+    outDir: opts.workDir,
+    sources,
+    top: design.top,
+    command: target.command,
+    ...(opts.timeoutSeconds !== undefined ? { timeoutSeconds: opts.timeoutSeconds } : {}),
+  });
+  const t = report.totals;
+  const estimate: SynthCounts = { lut: t.lut, ff: t.ff, dsp: t.dsp, bram36: t.bram36 };
+  const synthesized = target.count(run.cells);
+  return {
+    model: info.model.name,
+    device: opts.device.name,
+    top: design.top,
+    command: `${target.command} -top ${design.top}`,
+    estimate,
+    synthesized,
+    errorPct: {
+      lut: errorPct(estimate.lut, synthesized.lut),
+      ff: errorPct(estimate.ff, synthesized.ff),
+      dsp: errorPct(estimate.dsp, synthesized.dsp),
+      bram36: errorPct(estimate.bram36, synthesized.bram36),
+    },
+    cells: run.cells,
+    unitsNote: target.unitsNote,
+    designDir,
+    log: run.log,
+    seconds: run.seconds,
+    report,
+  };
+}
