@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the system tools gen-rtl's simulation and synthesis use, from Debian's packages:
-# Verilator, Icarus Verilog, Yosys. Skips what is already installed. Needs root (or sudo).
+# Installs the system tools gen-rtl's simulation, synthesis and report tests use, from Debian's
+# packages: Verilator, Icarus Verilog, Yosys, and Chromium (the HTML report test renders in it,
+# headless). Skips what is already installed. Needs root (or sudo).
 set -euo pipefail
 need=()
-for tool in verilator iverilog yosys; do
+for tool in verilator iverilog yosys chromium; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 [ "${#need[@]}" -eq 0 ] && exit 0

@@ -4,9 +4,11 @@
  */
 import yargs from 'yargs';
 import { GenRtlError } from '../util/errors.js';
-import { cosimCmd, generateCmd, inspect, reportCmd, run, zooList, zooWrite } from './commands.js';
+import { cosimCmd, generateCmd, inspect, reportCmd, run, zooList, zooWrite, type TargetArgs } from './commands.js';
+import { DEFAULT_MAX_UTIL } from '../map/optimize.js';
 import { devicesCmd } from './devices.js';
 import { processIo, type CliIo } from './io.js';
+import { SYNTH_TOOLS, synthCmd } from './synth.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
@@ -14,6 +16,36 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 3;
 
 class UsageError extends Error {}
+
+/** Device, clock, folding and budget options of generate, report and cosim. */
+function targetOptions(deviceHelp: string) {
+  return {
+    device: { type: 'string', describe: deviceHelp },
+    'device-file': { type: 'string', describe: 'a JSON device description added to the known devices' },
+    'clock-mhz': { type: 'number', describe: "clock in MHz (default: the device's planning hint, else 100)" },
+    fold: {
+      type: 'string',
+      default: 'auto',
+      describe:
+        'folding: auto (with --device: the optimizer, fastest within --max-util of every resource; without: one output channel per step), balanced (every stage as fast as the slowest can be), or a JSON file {"stages": {"<layer>": {"pe": P, "simd": S, "window": B}}} (every output directory has one: folding.json)',
+    },
+    'max-util': { type: 'number', describe: `share of each resource the optimizer may use (default ${DEFAULT_MAX_UTIL})` },
+    'target-fps': { type: 'number', describe: 'optimizer: meet this many images/s with the least resources instead of the most throughput' },
+    'onchip-limit': { type: 'number', describe: "on-chip memory budget in bytes (default 10 MiB, the paper's)" },
+  } as const;
+}
+
+function targetArgs(a: { device?: string | undefined; 'device-file'?: string | undefined; 'clock-mhz'?: number | undefined; fold?: string | undefined; 'max-util'?: number | undefined; 'target-fps'?: number | undefined; 'onchip-limit'?: number | undefined }): TargetArgs {
+  return {
+    device: a.device,
+    deviceFile: a['device-file'],
+    clockMhz: a['clock-mhz'],
+    fold: a.fold,
+    maxUtil: a['max-util'],
+    targetFps: a['target-fps'],
+    onchipLimit: a['onchip-limit'],
+  };
+}
 
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let code = EXIT_OK;
@@ -28,12 +60,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         y
           .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
           .option('out', { type: 'string', demandOption: true, describe: 'output directory (refused if not empty, unless --force)' })
-          .option('device', { type: 'string', describe: 'target FPGA (gen-rtl devices): adds report.txt/json/html with the fit check' })
-          .option('device-file', { type: 'string', describe: 'a JSON device description added to the known devices' })
-          .option('clock-mhz', { type: 'number', default: 100, describe: 'target clock in MHz' })
-          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto (one output channel per step), balanced (every stage as fast as the slowest can be, with the least parallelism), or a JSON file {"stages": {"<layer>": {"pe": P, "simd": S}}}' })
+          .options(targetOptions('target FPGA (gen-rtl devices): the optimizer folds for it; adds report.txt/json/html with the fit check'))
           .option('force', { type: 'boolean', default: false, describe: 'replace a non-empty output directory' }),
-      (a) => generateCmd(io, { model: a.model, out: a.out, device: a.device, deviceFile: a['device-file'], clockMhz: a['clock-mhz'], fold: a.fold, force: a.force, json: a.json }),
+      (a) => generateCmd(io, { model: a.model, out: a.out, target: targetArgs(a), force: a.force, json: a.json }),
     )
     .command(
       'cosim <model>',
@@ -49,7 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .option('limit', { type: 'number', describe: 'images from --dataset (default 10)' })
           .option('seed', { type: 'number', default: 1, describe: 'seed for random images and stalls' })
           .option('stall', { type: 'number', default: 0.2, describe: 'probability of a stall cycle on input valid and output ready' })
-          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto, balanced or a JSON file' })
+          .options(targetOptions('target FPGA: co-simulate the folding the optimizer chooses for it'))
           .option('trace', { type: 'string', describe: 'write a waveform (FST under Verilator, VCD under Icarus)' })
           .option('work', { type: 'string', describe: 'work directory for the design and the simulator build (default: a new temporary one)' }),
       (a) => {
@@ -63,7 +92,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           limit: a.limit,
           seed: a.seed,
           stall: a.stall,
-          fold: a.fold,
+          target: targetArgs(a),
           trace: a.trace,
           work: a.work,
           json: a.json,
@@ -92,23 +121,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       (y) =>
         y
           .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
-          .option('device', { type: 'string', demandOption: true, describe: 'target FPGA (gen-rtl devices)' })
-          .option('device-file', { type: 'string', describe: 'a JSON device description added to the known devices' })
-          .option('clock-mhz', { type: 'number', describe: "clock in MHz (default: the device's planning hint)" })
-          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto, balanced or a JSON file' })
-          .option('onchip-limit', { type: 'number', describe: 'on-chip memory budget in bytes (default 10 MiB, the paper\'s)' })
+          .options(targetOptions('target FPGA (gen-rtl devices)'))
+          .demandOption('device')
           .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' }),
       (a) => {
-        code = reportCmd(io, {
-          model: a.model,
-          device: a.device,
-          deviceFile: a['device-file'],
-          clockMhz: a['clock-mhz'],
-          fold: a.fold,
-          onchipLimit: a['onchip-limit'],
-          html: a.html,
-          json: a.json,
-        });
+        code = reportCmd(io, { model: a.model, target: { ...targetArgs(a), device: a.device }, html: a.html, json: a.json });
       },
     )
     .command(
@@ -133,6 +150,33 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .option('index', { type: 'number', describe: 'image index in an IDX/NPY set' })
           .option('float', { type: 'boolean', default: false, describe: 'use the float reference instead of the integer one' }),
       (a) => run(io, a.model, a.input, a.index, a.float, a.json),
+    )
+    .command(
+      'synth <model>',
+      'synthesize the generated design (Yosys) and print estimated next to synthesized LUT, FF, DSP and BRAM36',
+      (y) =>
+        y
+          .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
+          .option('tool', { choices: SYNTH_TOOLS, default: 'yosys' as const, describe: 'synthesis tool' })
+          .option('device', { type: 'string', demandOption: true, describe: 'target FPGA (gen-rtl devices): picks synth_xilinx -family xc7/xcup, synth_intel_alm or synth_ice40' })
+          .option('device-file', { type: 'string', describe: 'a JSON device description added to the known devices' })
+          .option('clock-mhz', { type: 'number', describe: "clock in MHz (default: the device's planning hint)" })
+          .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto (the optimizer on --device, as report uses), balanced or a JSON file' })
+          .option('work', { type: 'string', describe: 'work directory for the design, the Yosys script and its log (default: a new temporary one)' })
+          .option('timeout', { type: 'number', describe: 'stop Yosys after this many seconds (default 3600)' }),
+      async (a) => {
+        code = await synthCmd(io, {
+          model: a.model,
+          tool: a.tool,
+          device: a.device,
+          deviceFile: a['device-file'],
+          clockMhz: a['clock-mhz'],
+          fold: a.fold,
+          work: a.work,
+          timeout: a.timeout,
+          json: a.json,
+        });
+      },
     )
     .strict()
     .recommendCommands()

@@ -5,10 +5,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { cosim } from '../cosim/cosim.js';
 import type { SimulatorName } from '../cosim/simulators.js';
-import { balancedFolding, resolveFolding, type Folding } from '../emit/fold.js';
-import { buildDesign } from '../emit/design.js';
+import { balancedFolding, resolveFolding, type Fold, type Folding } from '../emit/fold.js';
+import { buildDesign, type Design } from '../emit/design.js';
 import { generate, render } from '../emit/generate.js';
-import { lookupDevice, runDevices } from '../map/devices.js';
+import { lookupDevice, runDevices, type Device } from '../map/devices.js';
+import { optimizeFolding } from '../map/optimize.js';
 import { buildReport, renderReportText, reportHtmlView, type Report } from '../map/report.js';
 import type { ModelInfo } from '../ir/analyze.js';
 import type { Pixels } from '../reference/run.js';
@@ -75,9 +76,47 @@ export function run(io: CliIo, file: string, input: string, index: number | unde
   io.stdout(`class ${r.class} (${label})\n`);
 }
 
-function readFolding(info: ModelInfo, fold: string | undefined): Folding {
-  if (fold === undefined || fold === 'auto') return resolveFolding(info, undefined, 'default folding');
-  if (fold === 'balanced') return balancedFolding(info);
+/** How the mapper may fold: the device and the optimizer's budget (used by --fold auto with a device). */
+export interface MappingArgs {
+  readonly device: Device | null;
+  readonly clockMhz: number;
+  readonly maxUtil: number | undefined;
+  readonly targetFps: number | undefined;
+  readonly onchipLimit: number | undefined;
+}
+
+export interface ChosenFolding {
+  readonly folding: Folding;
+  /** How it was chosen (report.json "folding"). */
+  readonly summary: string;
+  /** What bounds the bottleneck, when the optimizer knows. */
+  readonly bottleneckResource?: string;
+}
+
+/**
+ * The folding of a run: `auto` is the optimizer on the device's budget (or,
+ * without a device, one output channel per step), `balanced` every stage as
+ * fast as the slowest can be, or a JSON file.
+ */
+export function readFolding(info: ModelInfo, fold: string | undefined, map?: MappingArgs): ChosenFolding {
+  const auto = fold === undefined || fold === 'auto';
+  if (map && (map.maxUtil !== undefined || map.targetFps !== undefined)) {
+    const opt = map.maxUtil !== undefined ? '--max-util' : '--target-fps';
+    if (!auto) throw new GenRtlError(opt, `applies to the folding optimizer (--fold auto), not to --fold ${fold}`);
+    if (!map.device) throw new GenRtlError(opt, 'needs --device: the optimizer budgets a device\'s resources');
+  }
+  if (auto && map?.device) {
+    const o = optimizeFolding(info, {
+      device: map.device,
+      clockMhz: map.clockMhz,
+      ...(map.maxUtil !== undefined ? { maxUtil: map.maxUtil } : {}),
+      ...(map.targetFps !== undefined ? { targetFps: map.targetFps } : {}),
+      ...(map.onchipLimit !== undefined ? { onchipLimitBytes: map.onchipLimit } : {}),
+    });
+    return { folding: o.folding, summary: o.summary, bottleneckResource: o.bottleneck.resource };
+  }
+  if (auto) return { folding: resolveFolding(info, undefined, 'default folding'), summary: 'default: one output channel per step (no device given)' };
+  if (fold === 'balanced') return { folding: balancedFolding(info), summary: 'balanced: every stage as fast as the slowest can be' };
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(fold, 'utf8'));
@@ -85,28 +124,75 @@ function readFolding(info: ModelInfo, fold: string | undefined): Folding {
     const code = (e as { code?: string }).code;
     throw new GenRtlError(fold, code === 'ENOENT' ? 'no such file' : `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  return resolveFolding(info, json, fold);
+  return { folding: resolveFolding(info, json, fold), summary: `from ${fold}` };
+}
+
+/** The folding as a --fold file: {"stages": {"<layer>": {"pe", "simd", "window"[, "lutram"]}}}. */
+export function foldingJson(f: Folding): string {
+  const stage = (v: Fold): object => ({ pe: v.pe, simd: v.simd, window: v.window, ...(v.lutram ? { lutram: true } : {}) });
+  return `${JSON.stringify({ stages: Object.fromEntries([...f].map(([name, v]) => [name, stage(v)])) }, null, 2)}\n`;
+}
+
+function checkOnchipLimit(v: number | undefined): number | undefined {
+  if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new GenRtlError('--onchip-limit', `must be a positive number of bytes, got ${v}`);
+  return v;
 }
 
 export interface GenerateArgs {
   readonly model: string;
   readonly out: string;
-  readonly device: string | undefined;
-  readonly deviceFile: string | undefined;
-  readonly clockMhz: number;
-  readonly fold: string | undefined;
+  readonly target: TargetArgs;
   readonly force: boolean;
   readonly json: boolean;
 }
 
+/** Device, clock, folding and budget options shared by generate, report and cosim. */
+export interface TargetArgs {
+  readonly device: string | undefined;
+  readonly deviceFile: string | undefined;
+  /** Default: the device's planning hint, or 100 MHz without a device. */
+  readonly clockMhz: number | undefined;
+  readonly fold: string | undefined;
+  readonly maxUtil: number | undefined;
+  readonly targetFps: number | undefined;
+  readonly onchipLimit: number | undefined;
+}
+
+interface Target {
+  readonly device: Device | null;
+  readonly devices: readonly Device[];
+  readonly clockMhz: number;
+  readonly onchipLimit: number | undefined;
+  readonly chosen: ChosenFolding;
+}
+
+function resolveTarget(info: ModelInfo, t: TargetArgs): Target {
+  const devices = runDevices(t.deviceFile);
+  const device = t.device !== undefined ? lookupDevice(t.device, devices) : null;
+  const clockMhz = checkClock(t.clockMhz ?? device?.maxClockMhzHint ?? 100);
+  const onchipLimit = checkOnchipLimit(t.onchipLimit);
+  const chosen = readFolding(info, t.fold, { device, clockMhz, maxUtil: t.maxUtil, targetFps: t.targetFps, onchipLimit });
+  return { device, devices, clockMhz, onchipLimit, chosen };
+}
+
+function reportOf(design: Design, info: ModelInfo, device: Device, t: Target): Report {
+  return buildReport(design, info.model.name, device, {
+    clockMhz: t.clockMhz,
+    alternatives: t.devices,
+    folding: t.chosen.summary,
+    ...(t.onchipLimit !== undefined ? { onchipLimitBytes: t.onchipLimit } : {}),
+    ...(t.chosen.bottleneckResource !== undefined ? { bottleneckResource: t.chosen.bottleneckResource } : {}),
+  });
+}
+
 export function generateCmd(io: CliIo, a: GenerateArgs): void {
-  if (!(Number.isFinite(a.clockMhz) && a.clockMhz > 0 && a.clockMhz <= 2000)) throw new GenRtlError('--clock-mhz', `must be a frequency in MHz (0 < F <= 2000), got ${a.clockMhz}`);
   const info = readModelFile(a.model);
-  const folding = readFolding(info, a.fold);
-  const device = a.device !== undefined ? lookupDevice(a.device, runDevices(a.deviceFile)) : null;
-  const { files, design } = generate(info, { folding, device: device?.name ?? null, clockMhz: a.clockMhz });
-  const report = device ? buildReport(design, info.model.name, device, { clockMhz: a.clockMhz, alternatives: runDevices(a.deviceFile) }) : null;
-  writeTreeAtomic(a.out, report ? [...files, ...reportFiles(report)] : files, a.force);
+  const t = resolveTarget(info, a.target);
+  const { device, clockMhz } = t;
+  const { files, design } = generate(info, { folding: t.chosen.folding, device: device?.name ?? null, clockMhz });
+  const report = device ? reportOf(design, info, device, t) : null;
+  const extra = [{ path: 'folding.json', content: foldingJson(t.chosen.folding) }, ...(report ? reportFiles(report) : [])];
+  writeTreeAtomic(a.out, [...files, ...extra], a.force);
   const result = {
     model: info.model.name,
     out: a.out,
@@ -115,13 +201,15 @@ export function generateCmd(io: CliIo, a: GenerateArgs): void {
     stages: design.stages.length,
     predictedCyclesPerImage: design.predictedCyclesPerImage,
     bottleneck: design.bottleneck,
-    predictedFps: Math.round((a.clockMhz * 1e6) / design.predictedCyclesPerImage),
+    predictedFps: Math.round((clockMhz * 1e6) / design.predictedCyclesPerImage),
+    folding: t.chosen.summary,
     ...(report ? { device: report.device, fits: report.fits, fitProblems: report.fitProblems } : {}),
   };
   if (a.json) printJson(io, result);
   else {
     io.stdout(`wrote ${a.out}: top ${design.top}, ${design.stages.length} stages, ${files.length} files\n`);
-    io.stdout(`predicted ${design.predictedCyclesPerImage.toLocaleString('en-US')} cycles/image (bottleneck: ${design.bottleneck}), ${result.predictedFps.toLocaleString('en-US')} images/s at ${a.clockMhz} MHz\n`);
+    io.stdout(`predicted ${design.predictedCyclesPerImage.toLocaleString('en-US')} cycles/image (bottleneck: ${design.bottleneck}), ${result.predictedFps.toLocaleString('en-US')} images/s at ${clockMhz} MHz\n`);
+    io.stdout(`folding: ${t.chosen.summary} (folding.json)\n`);
     if (report) io.stdout(`${report.device}: ${report.fits ? 'fits' : `does not fit (${report.fitProblems.join('; ')})`}; report.txt, report.json and report.html written\n`);
   }
 }
@@ -136,7 +224,7 @@ export interface CosimArgs {
   readonly limit: number | undefined;
   readonly seed: number;
   readonly stall: number;
-  readonly fold: string | undefined;
+  readonly target: TargetArgs;
   readonly trace: string | undefined;
   readonly work: string | undefined;
   readonly json: boolean;
@@ -166,7 +254,7 @@ function cosimImages(info: ModelInfo, a: CosimArgs): Pixels[] {
 export function cosimCmd(io: CliIo, a: CosimArgs): number {
   if (!(a.stall >= 0 && a.stall < 1)) throw new GenRtlError('--stall', `must be a probability in [0, 1), got ${a.stall}`);
   const info = readModelFile(a.model);
-  const folding = readFolding(info, a.fold);
+  const folding = resolveTarget(info, a.target).chosen.folding;
   const images = cosimImages(info, a);
   const r = cosim(info, {
     simulator: a.sim,
@@ -195,11 +283,7 @@ export function cosimCmd(io: CliIo, a: CosimArgs): number {
 
 export interface ReportArgs {
   readonly model: string;
-  readonly device: string;
-  readonly deviceFile: string | undefined;
-  readonly clockMhz: number | undefined;
-  readonly fold: string | undefined;
-  readonly onchipLimit: number | undefined;
+  readonly target: TargetArgs & { readonly device: string };
   readonly html: string | undefined;
   readonly json: boolean;
 }
@@ -219,19 +303,9 @@ export function reportFiles(r: Report): { path: string; content: string }[] {
 }
 
 export function reportCmd(io: CliIo, a: ReportArgs): number {
-  const devices = runDevices(a.deviceFile);
-  const device = lookupDevice(a.device, devices);
-  const clockMhz = checkClock(a.clockMhz ?? device.maxClockMhzHint);
-  if (a.onchipLimit !== undefined && !(Number.isSafeInteger(a.onchipLimit) && a.onchipLimit > 0)) {
-    throw new GenRtlError('--onchip-limit', `must be a positive number of bytes, got ${a.onchipLimit}`);
-  }
   const info = readModelFile(a.model);
-  const design = buildDesign(info, readFolding(info, a.fold));
-  const r = buildReport(design, info.model.name, device, {
-    clockMhz,
-    ...(a.onchipLimit !== undefined ? { onchipLimitBytes: a.onchipLimit } : {}),
-    alternatives: devices,
-  });
+  const t = resolveTarget(info, a.target);
+  const r = reportOf(buildDesign(info, t.chosen.folding), info, t.device!, t);
   if (a.html !== undefined) writeFileAtomic(a.html, render('report.html.hbs', reportHtmlView(r)));
   if (a.json) printJson(io, r);
   else io.stdout(renderReportText(r));

@@ -25,7 +25,8 @@ export interface Resources {
 export interface StageReport {
   readonly name: string;
   readonly kind: string;
-  readonly fold: { readonly pe: number; readonly simd: number };
+  /** PE × SIMD; `window`: the tap-parallel core (all K×K taps per step). */
+  readonly fold: { readonly pe: number; readonly simd: number; readonly window: boolean };
   readonly lut: number;
   readonly ff: number;
   readonly dsp: number;
@@ -49,6 +50,8 @@ export interface Report {
   readonly latencyCycles: number;
   readonly fps: number;
   readonly bottleneck: { readonly stage: string; readonly resource: string };
+  /** How the folding was chosen. */
+  readonly folding: string;
   readonly stages: readonly StageReport[];
   /** FIFOs, broadcasts and the output stage, together. */
   readonly glue: Omit<StageReport, 'name' | 'kind' | 'fold' | 'cyclesPerImage' | 'lutShare'>;
@@ -97,25 +100,33 @@ export interface ReportOptions {
   readonly onchipLimitBytes?: number;
   /** Devices to suggest when this one is too small. */
   readonly alternatives?: readonly Device[];
+  /** What bounds the bottleneck stage, when the folding optimizer chose the folding (it knows). */
+  readonly bottleneckResource?: string;
+  /** How the folding was chosen, e.g. "optimizer, max utilization 80 %". */
+  readonly folding?: string;
+}
+
+/** FIFOs, broadcasts and the output stage of a design: the cost outside the stages. */
+export function glueCost(design: Design): StageCost {
+  const param = (i: Design['instances'][number], name: string): number => Number(i.params.find((p) => p.name === name)!.value);
+  return addCost(
+    ...design.fifos.map((f) => fifoCost(f.depth, f.bits, f.lutram ? 'lutram' : 'auto')),
+    ...design.instances.filter((i) => i.module === 'gr_broadcast').map((i) => broadcastCost(param(i, 'N'), param(i, 'DW'))),
+    outputStageCost(design.classes),
+  );
+}
+
+/** A cost in the report's resource units. */
+export function resourcesOf(c: StageCost): Resources {
+  return { lut: c.lut, ff: c.ff, dsp: c.dsp, bram36: bram36(c), uram: 0, onchipBytes: Math.ceil(onchipBits(c) / 8) };
 }
 
 export function buildReport(design: Design, model: string, device: Device, opts: ReportOptions): Report {
   const limit = opts.onchipLimitBytes ?? DEFAULT_ONCHIP_LIMIT_BYTES;
   const costs = design.stages.map((s) => stageCost(s));
-  const glueCost = addCost(
-    ...design.fifos.map((f) => fifoCost(f.depth, f.bits)),
-    ...design.instances.filter((i) => i.module === 'gr_broadcast').map((i) => broadcastCost(Number(i.params.find((p) => p.name === 'N')!.value), Number(i.params.find((p) => p.name === 'DW')!.value))),
-    outputStageCost(design.classes),
-  );
-  const total = addCost(...costs, glueCost);
-  const totals: Resources = {
-    lut: total.lut,
-    ff: total.ff,
-    dsp: total.dsp,
-    bram36: bram36(total),
-    uram: 0,
-    onchipBytes: Math.ceil(onchipBits(total) / 8),
-  };
+  const glue = glueCost(design);
+  const total = addCost(...costs, glue);
+  const totals = resourcesOf(total);
   const capacity = capacityOf(device);
 
   const stages: StageReport[] = design.stages.map((s, i) => {
@@ -123,7 +134,7 @@ export function buildReport(design: Design, model: string, device: Device, opts:
     return {
       name: s.info.layer.name,
       kind: s.info.layer.kind,
-      fold: { pe: s.fold.pe, simd: s.fold.simd },
+      fold: { pe: s.fold.pe, simd: s.fold.simd, window: s.fold.window },
       lut: c.lut,
       ff: c.ff,
       dsp: c.dsp,
@@ -158,6 +169,7 @@ export function buildReport(design: Design, model: string, device: Device, opts:
     const atMax = !lim || (slowest.fold.pe === lim.pe && slowest.fold.simd === lim.simd);
     resource = atMax ? 'maximum parallelism of its core (taps one per cycle, lanes within one group)' : 'folding (raise its PE/SIMD)';
   }
+  if (opts.bottleneckResource !== undefined) resource = opts.bottleneckResource;
   // Latency estimate: the interval, plus per stage the time to read its lookahead of input pixels
   // at its own pace and a short pipeline.
   const interval = design.predictedCyclesPerImage;
@@ -180,7 +192,8 @@ export function buildReport(design: Design, model: string, device: Device, opts:
     fps: (opts.clockMhz * 1e6) / interval,
     bottleneck: { stage: design.bottleneck, resource },
     stages,
-    glue: { lut: glueCost.lut, ff: glueCost.ff, dsp: glueCost.dsp, bram36: bram36(glueCost), onchipBits: onchipBits(glueCost) },
+    glue: { lut: glue.lut, ff: glue.ff, dsp: glue.dsp, bram36: bram36(glue), onchipBits: onchipBits(glue) },
+    folding: opts.folding ?? 'given',
     notes: [
       'LUT, FF, DSP and block RAM are estimates of Yosys synth_xilinx results (docs/cost-model.md); on Intel and Lattice parts they are compared in LUT6 and BRAM36 equivalents.',
       'Cycles are the cores\' exact steady-state counts; co-simulation measures them.',
@@ -192,10 +205,15 @@ function pct(need: number, have: number): string {
   return have > 0 ? `${((100 * need) / have).toFixed(1)} %` : 'n/a';
 }
 
+/** "PE x SIMD", with " w" for the window core. */
+export function foldText(f: StageReport['fold']): string {
+  return `${f.pe} x ${f.simd}${f.window ? ' w' : ''}`;
+}
+
 export function renderReportText(r: Report): string {
   const rows = [
-    ['stage', 'kind', 'PE x SIMD', 'LUT', 'FF', 'DSP', 'BRAM36', 'on-chip bits', 'cycles/image', 'LUT share'],
-    ...r.stages.map((s) => [s.name, s.kind, `${s.fold.pe} x ${s.fold.simd}`, n(s.lut), n(s.ff), n(s.dsp), s.bram36.toFixed(1), n(s.onchipBits), n(s.cyclesPerImage), `${(100 * s.lutShare).toFixed(1)} %`]),
+    ['stage', 'kind', 'PE x SIMD (w: window)', 'LUT', 'FF', 'DSP', 'BRAM36', 'on-chip bits', 'cycles/image', 'LUT share'],
+    ...r.stages.map((s) => [s.name, s.kind, foldText(s.fold), n(s.lut), n(s.ff), n(s.dsp), s.bram36.toFixed(1), n(s.onchipBits), n(s.cyclesPerImage), `${(100 * s.lutShare).toFixed(1)} %`]),
     ['(fifos, broadcasts, output)', '', '', n(r.glue.lut), n(r.glue.ff), n(r.glue.dsp), r.glue.bram36.toFixed(1), n(r.glue.onchipBits), '', ''],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -206,6 +224,7 @@ export function renderReportText(r: Report): string {
     `model ${r.model} on ${r.device} at ${r.clockMhz} MHz: ${r.fits ? 'fits' : 'DOES NOT FIT'}`,
     `throughput ${n(r.fps)} images/s (${n(r.cyclesPerImage)} cycles/image), latency about ${n(r.latencyCycles)} cycles`,
     `bottleneck: stage "${r.bottleneck.stage}", bounded by ${r.bottleneck.resource}`,
+    `folding: ${r.folding}`,
     `LUT ${n(t.lut)} / ${n(c.lut)} (${pct(t.lut, c.lut)}), FF ${n(t.ff)} / ${n(c.ff)} (${pct(t.ff, c.ff)}), DSP ${n(t.dsp)} / ${n(c.dsp)} (${pct(t.dsp, c.dsp)}), BRAM36 ${t.bram36.toFixed(1)} / ${n(c.bram36)} (${pct(t.bram36, c.bram36)})`,
     `on-chip memory ${n(t.onchipBytes)} bytes (${mb(t.onchipBytes)}) of ${n(c.onchipBytes)} on the device and ${n(r.onchipLimitBytes)} budget`,
     ...r.fitProblems.map((p) => `does not fit: ${p}`),
@@ -226,38 +245,62 @@ export function reportHtmlView(r: Report): object {
   const maxCycles = Math.max(...r.stages.map((s) => s.cyclesPerImage), 1);
   const t = r.totals;
   const c = r.capacity;
+  // Bar widths are percentages of a fixed track, with decimals, so their lengths keep the ratios
+  // of the numbers they draw (a stage at 1/8 of the slowest one's cycles is 1/8 as long).
+  const barPct = (v: number, full: number): string => (full > 0 ? Math.min(100, (100 * v) / full) : v > 0 ? 100 : 0).toFixed(3);
+  const resource = (name: string, used: number, have: number, fmt: (v: number) => string = n) => ({
+    name,
+    used: fmt(used),
+    capacity: n(have),
+    util: pct(used, have),
+    utilPct: barPct(used, have),
+    rowClass: used > have ? 'over' : '',
+  });
+  const onDevice: [string, number, number][] = [
+    ['LUT', t.lut, c.lut],
+    ['FF', t.ff, c.ff],
+    ['DSP', t.dsp, c.dsp],
+    ['BRAM36', t.bram36, c.bram36],
+    ['on-chip bytes', t.onchipBytes, c.onchipBytes],
+  ];
+  const share = ([, used, have]: [string, number, number]): number => (have > 0 ? used / have : used > 0 ? Infinity : 0);
+  const tightest = onDevice.reduce((a, b) => (share(b) > share(a) ? b : a));
   return {
     model: esc(r.model),
     device: esc(r.device),
-    clockMhz: n(r.clockMhz),
-    verdict: r.fits ? 'fits' : 'does not fit',
-    verdictColor: r.fits ? '#070' : '#b00',
+    clockMhz: String(r.clockMhz),
+    verdict: r.fits ? 'fits' : 'DOES NOT FIT',
+    verdictClass: r.fits ? 'fits' : 'nofit',
     fps: n(r.fps),
     cyclesPerImage: n(r.cyclesPerImage),
     latencyCycles: n(r.latencyCycles),
     bottleneckStage: esc(r.bottleneck.stage),
     bottleneckResource: esc(r.bottleneck.resource),
+    folding: esc(r.folding),
+    tightestResource: tightest[0],
+    tightestUtil: pct(tightest[1], tightest[2]),
     problems: r.fitProblems.map(esc),
     totals: [
-      { name: 'LUT', used: n(t.lut), capacity: n(c.lut), util: pct(t.lut, c.lut) },
-      { name: 'FF', used: n(t.ff), capacity: n(c.ff), util: pct(t.ff, c.ff) },
-      { name: 'DSP', used: n(t.dsp), capacity: n(c.dsp), util: pct(t.dsp, c.dsp) },
-      { name: 'BRAM36', used: t.bram36.toFixed(1), capacity: n(c.bram36), util: pct(t.bram36, c.bram36) },
-      { name: 'on-chip bytes', used: n(t.onchipBytes), capacity: n(c.onchipBytes), util: pct(t.onchipBytes, c.onchipBytes) },
+      ...onDevice.map(([name, used, have]) => resource(name, used, have, name === 'BRAM36' ? (v) => v.toFixed(1) : n)),
+      resource('on-chip bytes, budget (--onchip-limit)', t.onchipBytes, r.onchipLimitBytes),
     ],
+    maxCycles: n(maxCycles),
     stages: r.stages.map((s) => ({
       name: esc(s.name),
-      kind: s.kind,
-      fold: `${s.fold.pe} x ${s.fold.simd}`,
+      kind: esc(s.kind),
+      fold: foldText(s.fold),
       lut: n(s.lut),
       ff: n(s.ff),
       dsp: n(s.dsp),
       bram36: s.bram36.toFixed(1),
       onchipBits: n(s.onchipBits),
+      lutShare: `${(100 * s.lutShare).toFixed(1)} %`,
       cycles: n(s.cyclesPerImage),
-      barPx: Math.max(1, Math.round((300 * s.cyclesPerImage) / maxCycles)),
+      barPct: barPct(s.cyclesPerImage, maxCycles),
+      bottleneck: s.name === r.bottleneck.stage,
       rowClass: s.name === r.bottleneck.stage ? 'bottleneck' : '',
     })),
+    glue: { lut: n(r.glue.lut), ff: n(r.glue.ff), dsp: n(r.glue.dsp), bram36: r.glue.bram36.toFixed(1), onchipBits: n(r.glue.onchipBits) },
     notes: r.notes.map(esc),
   };
 }

@@ -177,7 +177,7 @@ describe('gen-rtl generate', () => {
     expect(r.stderr).toMatch(/is not empty; use --force/);
     expect(readdirSync(out)).toEqual(['keep.txt']);
     expect(cli(tiny, '--out', out, '--force').code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['filelist.f', 'manifest.json', 'mem', 'rtl']);
+    expect(readdirSync(out).sort()).toEqual(['filelist.f', 'folding.json', 'manifest.json', 'mem', 'rtl']);
   });
 
   it('rejects an illegal folding file naming the stage, and writes nothing', () => {
@@ -221,5 +221,43 @@ describe('gen-rtl report and generate --device', () => {
     expect(JSON.parse(r.stdout).fits).toBe(true);
     for (const f of ['report.txt', 'report.json', 'report.html']) expect(existsSync(join(out, f)), f).toBe(true);
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).device).toBe('xczu3eg');
+  });
+
+  it('--fold auto with a device is the optimizer; its folding.json reproduces the design', () => {
+    const out = join(dir, 'optimized');
+    const r = cli(tiny, '--out', out, '--device', 'xc7z020', '--max-util', '0.5', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.folding).toBe('optimizer: fastest within 50 % of each resource');
+    const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    for (const k of ['lut', 'ff', 'dsp', 'bram36'] as const) expect(rep.totals[k], k).toBeLessThanOrEqual(0.5 * rep.capacity[k]);
+    expect(rep.bottleneck.resource).toMatch(/50 % cap|input rate|parallelism/);
+    // The same folding from the file: the same RTL, byte for byte.
+    const again = join(dir, 'from-file');
+    expect(cli(tiny, '--out', again, '--fold', join(out, 'folding.json')).code).toBe(0);
+    for (const f of readdirSync(join(out, 'rtl'))) expect(readFileSync(join(again, 'rtl', f), 'utf8'), f).toBe(readFileSync(join(out, 'rtl', f), 'utf8'));
+    expect(JSON.parse(readFileSync(join(again, 'manifest.json'), 'utf8')).predictedCyclesPerImage).toBe(rep.cyclesPerImage);
+  });
+
+  it('report --target-fps meets the rate; impossible rates and misplaced budget options are clear errors', () => {
+    const r = cli('report', tiny, '--device', 'xc7z020', '--clock-mhz', '100', '--target-fps', '10000', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.fps).toBeGreaterThanOrEqual(10_000);
+    expect(j.cyclesPerImage).toBeLessThanOrEqual(10_000);
+    const fast = cli('report', tiny, '--device', 'xc7z020', '--target-fps', '1000000');
+    expect(fast.code).toBe(1);
+    expect(fast.stderr).toMatch(/^error: --target-fps: 1000000 images\/s at 200 MHz needs at most 200 cycles per image; stage "\w+" \(\w+\) cannot go below 784/);
+    for (const args of [
+      ['report', tiny, '--device', 'xc7z020', '--fold', 'balanced', '--max-util', '0.5'],
+      [tiny, '--out', join(dir, 'never'), '--max-util', '0.5'],
+      ['report', tiny, '--device', 'xc7z020', '--max-util', '2'],
+    ]) {
+      const e = cli(...args);
+      expect(e.code, args.join(' ')).toBe(1);
+      expect(e.stderr).toMatch(/^error: --max-util: /);
+      expect(e.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(existsSync(join(dir, 'never'))).toBe(false);
   });
 });

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { buildDesign } from '../../generator/emit/design.js';
+import { checkFold, foldLimits } from '../../generator/emit/fold.js';
+import type { ModelInfo } from '../../generator/ir/analyze.js';
+import { lookupDevice, type Device } from '../../generator/map/devices.js';
+import { optimizeFolding } from '../../generator/map/optimize.js';
+import { buildReport, capacityOf, type Report } from '../../generator/map/report.js';
+import { GenRtlError } from '../../generator/util/errors.js';
+import { zooModel } from '../../generator/zoo/index.js';
+
+const tiny28 = zooModel('sepnet-tiny-28').info;
+const tiny32 = zooModel('sepnet-tiny-32').info;
+
+function reportFor(info: ModelInfo, device: Device, clockMhz: number, o: ReturnType<typeof optimizeFolding>): Report {
+  return buildReport(buildDesign(info, o.folding), info.model.name, device, { clockMhz, bottleneckResource: o.bottleneck.resource, folding: o.summary });
+}
+
+function withinCaps(r: Report, u: number): void {
+  const c = r.capacity;
+  for (const k of ['lut', 'ff', 'dsp', 'bram36'] as const) expect(r.totals[k], k).toBeLessThanOrEqual(u * c[k] + 1e-9);
+  expect(r.totals.onchipBytes).toBeLessThanOrEqual(Math.min(c.onchipBytes, r.onchipLimitBytes));
+}
+
+describe('folding optimizer', () => {
+  const z7 = lookupDevice('xc7z020');
+
+  it('picks legal foldings within the cap, and the report agrees with what it predicted', () => {
+    for (const [info, device, mhz] of [
+      [tiny28, z7, 200],
+      [tiny32, z7, 200],
+      [tiny28, lookupDevice('xczu3eg'), 300],
+      [tiny32, lookupDevice('5csema5'), 150],
+    ] as const) {
+      const o = optimizeFolding(info, { device, clockMhz: mhz });
+      for (const l of info.layers) checkFold(l, o.folding.get(l.layer.name)!);
+      const r = reportFor(info, device, mhz, o);
+      expect(r.fits, `${info.model.name} on ${device.name}`).toBe(true);
+      withinCaps(r, 0.8);
+      expect(r.cyclesPerImage).toBe(o.cyclesPerImage);
+      expect(r.bottleneck).toEqual(o.bottleneck);
+    }
+  });
+
+  it('is faster than the default folding when the device has room, and never slower with a bigger budget', () => {
+    const base = buildDesign(tiny28, new Map(tiny28.layers.map((l) => [l.layer.name, { pe: 1, simd: foldLimits(l)?.simd ?? 1, window: false }]))).predictedCyclesPerImage;
+    let last = Infinity;
+    for (const u of [0.1, 0.2, 0.4, 0.8, 1]) {
+      const o = optimizeFolding(tiny28, { device: z7, clockMhz: 200, maxUtil: u });
+      // 10 % of the device is less than the most folded design needs: the optimizer says so.
+      if (u === 0.1) expect(o.bottleneck.resource).toMatch(/^(LUTs|DSP slices) \(even the most folded design needs 1\d % of the device\)$/);
+      else withinCaps(reportFor(tiny28, z7, 200, o), u);
+      expect(o.cyclesPerImage, `max-util ${u}`).toBeLessThanOrEqual(last);
+      last = o.cyclesPerImage;
+    }
+    expect(last).toBeLessThan(base / 10);
+  });
+
+  it('names the resource that stops it, and a tighter budget of that resource makes it slower', () => {
+    const o = optimizeFolding(tiny28, { device: z7, clockMhz: 200 });
+    expect(o.bottleneck.resource).toMatch(/^DSP slices \(a faster design would pass the 80 % cap\)$/);
+    const r = reportFor(tiny28, z7, 200, o);
+    expect(r.totals.dsp).toBeGreaterThan(0.5 * r.capacity.dsp);
+    // Half the DSP slices: slower.
+    const small: Device = { ...z7, name: 'half-dsp', dsp: z7.dsp / 2 };
+    expect(optimizeFolding(tiny28, { device: small, clockMhz: 200 }).cyclesPerImage).toBeGreaterThan(o.cyclesPerImage);
+  });
+
+  it('stops where no folding helps: the input rate, or a core at full parallelism', () => {
+    const vu9p = lookupDevice('xcvu9p');
+    const o28 = optimizeFolding(tiny28, { device: vu9p, clockMhz: 300 });
+    expect(o28.cyclesPerImage).toBe(28 * 28);
+    expect(o28.bottleneck.resource).toBe('input rate (one input pixel per cycle)');
+    // tiny-32's 3x3 stride-2 max pool reads one tap per cycle: 16·16·9 cycles.
+    const o32 = optimizeFolding(tiny32, { device: vu9p, clockMhz: 300 });
+    expect(o32.cyclesPerImage).toBe(16 * 16 * 9);
+    expect(o32.bottleneck).toEqual({ stage: 'pool1', resource: 'maximum parallelism of its core' });
+    // To keep up, the input stage takes all three channels of a pixel per cycle (a dense diagonal 1×1).
+    expect(o32.folding.get('input')).toEqual({ pe: 3, simd: 3, window: false });
+    expect(buildDesign(tiny32, o32.folding).stages[0]!.cyclesPerImage).toBe(32 * 32);
+  });
+
+  it('--target-fps: meets the rate with fewer resources than the fastest design', () => {
+    const fastest = optimizeFolding(tiny32, { device: z7, clockMhz: 200 });
+    const fastR = reportFor(tiny32, z7, 200, fastest);
+    const fps = 20_000;
+    const o = optimizeFolding(tiny32, { device: z7, clockMhz: 200, targetFps: fps });
+    const r = reportFor(tiny32, z7, 200, o);
+    expect(r.fps).toBeGreaterThanOrEqual(fps);
+    expect(r.cyclesPerImage).toBeLessThanOrEqual(Math.floor(200e6 / fps));
+    expect(r.cyclesPerImage).toBeGreaterThanOrEqual(fastR.cyclesPerImage);
+    expect(r.totals.lut + r.totals.dsp * 100).toBeLessThan(fastR.totals.lut + fastR.totals.dsp * 100);
+    expect(o.summary).toMatch(/least resources for 20,000 images\/s/);
+  });
+
+  it('trades block RAM for LUT RAM when block RAM is scarce, and not when it is plentiful', () => {
+    const info = zooModel('sepnet-small').info;
+    const zu7 = lookupDevice('xczu7ev');
+    const o = optimizeFolding(info, { device: zu7, clockMhz: 250 });
+    const r = reportFor(info, zu7, 250, o);
+    withinCaps(r, 0.8);
+    expect([...o.folding.values()].some((f) => f.lutram)).toBe(true);
+    // Without the LUT RAM choice, the line buffers and FIFOs alone would take more block RAM than the cap allows.
+    const allAuto = new Map([...o.folding].map(([k, f]) => [k, { pe: f.pe, simd: f.simd, window: f.window }]));
+    expect(reportFor(info, zu7, 250, { ...o, folding: allAuto }).totals.bram36).toBeGreaterThan(0.8 * r.capacity.bram36);
+    // On a device with block RAM to spare, fewer stages get LUT RAM.
+    const big: Device = { ...zu7, name: 'zu7-lots-of-bram', bram36: 100_000, onChipMemoryBytes: 1e9 };
+    const ob = optimizeFolding(info, { device: big, clockMhz: 250 });
+    const lutramStages = [...ob.folding.values()].filter((f) => f.lutram).length;
+    expect(lutramStages).toBeLessThan([...o.folding.values()].filter((f) => f.lutram).length);
+  });
+
+  it('says when even the most folded design does not fit', () => {
+    const o = optimizeFolding(tiny28, { device: lookupDevice('up5k'), clockMhz: 24 });
+    expect(o.bottleneck.resource).toMatch(/even the most folded design needs \d+ % of the device/);
+    expect(reportFor(tiny28, lookupDevice('up5k'), 24, o).fits).toBe(false);
+  });
+
+  it('refuses a budget or rate that makes no sense, naming the option', () => {
+    const bad = (o: Parameters<typeof optimizeFolding>[1], re: RegExp): void => {
+      expect(() => optimizeFolding(tiny28, o)).toThrowError(GenRtlError);
+      expect(() => optimizeFolding(tiny28, o)).toThrowError(re);
+    };
+    bad({ device: z7, clockMhz: 200, maxUtil: 0 }, /^--max-util: must be a share in \(0, 1\], got 0$/);
+    bad({ device: z7, clockMhz: 200, maxUtil: 1.5 }, /^--max-util: /);
+    bad({ device: z7, clockMhz: 200, targetFps: -3 }, /^--target-fps: must be a positive rate/);
+    bad({ device: z7, clockMhz: 200, targetFps: 1e9 }, /^--target-fps: 1000000000 images\/s at 200 MHz needs at most 0 cycles per image; stage "\w+" \(\w+\) cannot go below 784/);
+    expect(capacityOf(z7).dsp).toBe(220);
+  });
+});
