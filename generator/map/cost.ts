@@ -412,21 +412,18 @@ function romContent(plan: StagePlan, param: string): string | undefined {
 }
 
 /** gr_conv_stage (modes 0 binary, 1 int8, 2 PRB): line buffer, channel select, ROMs, PE lanes, output register. */
-function convStageRaw(plan: StagePlan): Raw {
+/** The parameters gr_conv_stage and gr_conv_window_stage share, and their loop counts. */
+function convLikeParams(plan: StagePlan) {
   const n = getter(plan);
-  const mode = n('MODE');
   const [h, w, c, cout, k, s, pad, g] = ['H', 'W', 'C', 'COUT', 'K', 'S', 'P', 'G'].map(n) as [number, number, number, number, number, number, number, number];
-  const inW = n('IN_W');
-  const pe = n('PE');
-  const simd = n('SIMD');
-  const acc0W = n('ACC0_W');
-  const acc1W = n('ACC1_W');
-  const multW = n('MULT_W');
-  const biasW = n('BIAS_W');
-  const shiftW = n('SHIFT_W');
+  const [mode, inW, pe, simd, acc0W, acc1W, multW, biasW, shiftW] = ['MODE', 'IN_W', 'PE', 'SIMD', 'ACC0_W', 'ACC1_W', 'MULT_W', 'BIAS_W', 'SHIFT_W'].map(n) as [number, number, number, number, number, number, number, number, number];
   const cis = c / g / simd;
   const opg = cout / g / pe;
-  const cos = g * opg;
+  return { n, h, w, c, cout, k, s, pad, g, mode, inW, pe, simd, acc0W, acc1W, multW, biasW, shiftW, cis, opg, cos: g * opg };
+}
+
+function convStageRaw(plan: StagePlan): Raw {
+  const { n, h, w, c, cout, k, s, pad, g, mode, inW, pe, simd, acc0W, acc1W, multW, biasW, shiftW, cis, opg, cos } = convLikeParams(plan);
   const lanes = simd;
   const steps = cos * k * k * cis;
   const nch = g * cis;
@@ -572,20 +569,8 @@ function intTreeCost(n: number, iw: number): { lut: number; ff: number } {
  * no DSP (a shift, perhaps negated), equal products are shared.
  */
 function windowStageRaw(plan: StagePlan): Raw {
-  const n = getter(plan);
+  const { n, h, w, c, cout, k, s, pad, g, mode, inW, pe, simd, acc0W, acc1W, multW, shiftW, cis, opg, cos } = convLikeParams(plan);
   const p = paramsOf(plan);
-  const mode = n('MODE');
-  const [h, w, c, cout, k, s, pad, g] = ['H', 'W', 'C', 'COUT', 'K', 'S', 'P', 'G'].map(n) as [number, number, number, number, number, number, number, number];
-  const inW = n('IN_W');
-  const pe = n('PE');
-  const simd = n('SIMD');
-  const acc0W = n('ACC0_W');
-  const acc1W = n('ACC1_W');
-  const multW = n('MULT_W');
-  const shiftW = n('SHIFT_W');
-  const cis = c / g / simd;
-  const opg = cout / g / pe;
-  const cos = g * opg;
   const steps = cos * cis;
   const nt = k * k * simd;
   const lv = nt > 1 ? Math.ceil(Math.log2(nt)) : 0;
