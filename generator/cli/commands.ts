@@ -91,6 +91,8 @@ export interface ChosenFolding {
   readonly summary: string;
   /** What bounds the bottleneck, when the optimizer knows. */
   readonly bottleneckResource?: string;
+  /** The optimizer found even the most folded design over a cap. */
+  readonly mostFolded?: boolean;
 }
 
 /**
@@ -113,7 +115,7 @@ export function readFolding(info: ModelInfo, fold: string | undefined, map?: Map
       ...(map.targetFps !== undefined ? { targetFps: map.targetFps } : {}),
       ...(map.onchipLimit !== undefined ? { onchipLimitBytes: map.onchipLimit } : {}),
     });
-    return { folding: o.folding, summary: o.summary, bottleneckResource: o.bottleneck.resource };
+    return { folding: o.folding, summary: o.summary, bottleneckResource: o.bottleneck.resource, mostFolded: o.mostFolded };
   }
   if (auto) return { folding: resolveFolding(info, undefined, 'default folding'), summary: 'default: one output channel per step (no device given)' };
   if (fold === 'balanced') return { folding: balancedFolding(info), summary: 'balanced: every stage as fast as the slowest can be' };
@@ -182,6 +184,7 @@ function reportOf(design: Design, info: ModelInfo, device: Device, t: Target): R
     folding: t.chosen.summary,
     ...(t.onchipLimit !== undefined ? { onchipLimitBytes: t.onchipLimit } : {}),
     ...(t.chosen.bottleneckResource !== undefined ? { bottleneckResource: t.chosen.bottleneckResource } : {}),
+    ...(t.chosen.mostFolded ? { mostFolded: true } : {}),
   });
 }
 

@@ -50,6 +50,8 @@ export interface Optimized {
   readonly bottleneck: { readonly stage: string; readonly resource: string };
   /** One line: how the folding was chosen. */
   readonly summary: string;
+  /** Even the most folded design breaks a cap (throughput mode): more folding cannot help. */
+  readonly mostFolded: boolean;
 }
 
 type Key = 'lut' | 'ff' | 'dsp' | 'bram36' | 'onchipBytes';
@@ -202,6 +204,7 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
   const floorInterval = Math.max(...stages.map((s) => Math.min(...s.choices.map((c) => c.cycles))));
   let picks: Choice[];
   let bound = '';
+  let mostFolded = false;
   let summary: string;
   if (opts.targetFps !== undefined) {
     const target = Math.floor((opts.clockMhz * 1e6) / opts.targetFps);
@@ -222,6 +225,7 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
     const top = fit(intervals[hi]!);
     if ('over' in top) {
       picks = top.picks;
+      mostFolded = true;
       const k = top.over;
       const have = k === 'onchipBytes' ? caps.onchipBytes : capacityOf(opts.device)[k];
       bound = `${KEY_NAMES[k]} (even the most folded design needs ${pct(totalOf(picks)[k] / have)} of ${k === 'onchipBytes' ? 'the limit' : 'the device'})`;
@@ -260,5 +264,6 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
     cyclesPerImage,
     bottleneck: { stage: stages[b]!.l.layer.name, resource: bound },
     summary,
+    mostFolded,
   };
 }

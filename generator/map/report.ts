@@ -104,6 +104,8 @@ export interface ReportOptions {
   readonly bottleneckResource?: string;
   /** How the folding was chosen, e.g. "optimizer, max utilization 80 %". */
   readonly folding?: string;
+  /** The optimizer found that even the most folded design breaks a cap: do not suggest more folding. */
+  readonly mostFolded?: boolean;
 }
 
 /** FIFOs, broadcasts and the output stage of a design: the cost outside the stages. */
@@ -148,7 +150,8 @@ export function buildReport(design: Design, model: string, device: Device, opts:
   const bigger = (opts.alternatives ?? [])
     .filter((d) => d.onChipMemoryBytes >= totals.onchipBytes && capacityOf(d).dsp >= totals.dsp && capacityOf(d).lut >= totals.lut)
     .sort((a, b) => a.onChipMemoryBytes - b.onChipMemoryBytes)[0];
-  const tryThis = `try ${bigger ? `a bigger device (e.g. ${bigger.name})` : 'a bigger device'}, more folding (smaller PE/SIMD), or BQ weights`;
+  const device1 = bigger ? `a bigger device (e.g. ${bigger.name})` : 'a bigger device';
+  const tryThis = opts.mostFolded ? `try ${device1}, a smaller network, or BQ weights (every stage is already at its most folded)` : `try ${device1}, more folding (smaller PE/SIMD), or BQ weights`;
   const problems: string[] = [];
   const check = (what: string, need: number, have: number, unit: string, fmt: (v: number) => string = n): void => {
     if (need > have) problems.push(`${what}: needs ${fmt(need)}${unit ? ` ${unit}` : ''}, ${device.name} has ${fmt(have)}, ${fmt(need - have)} over; ${tryThis}`);

@@ -110,9 +110,15 @@ describe('folding optimizer', () => {
   });
 
   it('says when even the most folded design does not fit', () => {
-    const o = optimizeFolding(tiny28, { device: lookupDevice('up5k'), clockMhz: 24 });
+    const up5k = lookupDevice('up5k');
+    const o = optimizeFolding(tiny28, { device: up5k, clockMhz: 24 });
     expect(o.bottleneck.resource).toMatch(/even the most folded design needs \d+ % of the device/);
-    expect(reportFor(tiny28, lookupDevice('up5k'), 24, o).fits).toBe(false);
+    expect(o.mostFolded).toBe(true);
+    const r = buildReport(buildDesign(tiny28, o.folding), 'sepnet-tiny-28', up5k, { clockMhz: 24, mostFolded: o.mostFolded });
+    expect(r.fits).toBe(false);
+    // More folding cannot help, so the report does not suggest it.
+    for (const p of r.fitProblems) expect(p).toMatch(/a smaller network, or BQ weights \(every stage is already at its most folded\)$/);
+    expect(optimizeFolding(tiny28, { device: z7, clockMhz: 200 }).mostFolded).toBe(false);
   });
 
   it('refuses a budget or rate that makes no sense, naming the option', () => {
