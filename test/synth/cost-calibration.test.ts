@@ -4,9 +4,9 @@
  * never used to fit the coefficients), each stage or FIFO synthesized alone.
  *
  * Tolerances: LUT and FF within ±30 %, DSP48 and block RAM primitives exact.
- * Measured when written (docs/cost-model.md): LUT within −18 % .. +26 %
- * (mean |err| 13 %), FF within −13 % .. +8 % (mean 6 %), DSP and RAMB36/RAMB18
- * exact on every configuration.
+ * Measured after the joint refit on stages and whole designs (2026-11-27,
+ * docs/cost-model.md): LUT within −21 % .. +24 %, FF within −14 % .. +5 %,
+ * DSP and RAMB36/RAMB18 exact on every configuration.
  */
 import { describe, expect, it } from 'vitest';
 import { haveYosys, relErr, runAll, tableRow, TABLE_HEAD, VALIDATION } from '../../bench/calibrate-cost.js';
