@@ -105,8 +105,9 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
   };
   const allowWindow = opts.window ?? true;
 
-  // FIFOs, broadcasts and the output stage: their sizes do not depend on the folding; the join
-  // FIFOs' memory style does (the joining stage's `lutram`), so their cost goes with that stage.
+  // FIFOs, broadcasts and the output stage, sized as in the default folding's design (join FIFOs
+  // grow by a few entries at faster intervals: the report costs the real ones). A join FIFO's
+  // memory style follows the joining stage's `lutram`, so its cost goes with that stage.
   const base = buildDesign(info, resolveFolding(info, undefined, 'default folding'));
   const fifosOf = new Map<string, { depth: number; bits: number }[]>();
   for (const f of base.fifos) fifosOf.set(f.stage, [...(fifosOf.get(f.stage) ?? []), f]);
