@@ -14,6 +14,7 @@
  *
  * docs/cost-model.md holds the table this prints.
  */
+import { benchArgs, requireYosys } from './args.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -395,20 +396,13 @@ function solve(a: number[][], b: number[]): number[] {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const opt = (name: string): string | undefined => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  if (!haveYosys()) {
-    console.error('yosys not found on PATH');
-    process.exit(2);
-  }
+  const { opt, flag } = benchArgs();
+  requireYosys();
   const cacheFile = opt('--cache');
   if (cacheFile) loadCache(cacheFile);
   const only = opt('--only');
   const jobs = Number(opt('--jobs') ?? 2);
-  const configs = (args.includes('--validate') ? VALIDATION : CONFIGS).filter((c) => !only || c.name.includes(only) || c.group === only);
+  const configs = (flag('--validate') ? VALIDATION : CONFIGS).filter((c) => !only || c.name.includes(only) || c.group === only);
   console.log(TABLE_HEAD);
   const results = await runAll(configs, jobs, (r) => console.log(tableRow(r)));
   const stats = (f: (r: CalResult) => number): string => {
@@ -422,7 +416,7 @@ async function main(): Promise<void> {
   console.log(`DSP exact: ${results.length - dspOff.length}/${results.length}${dspOff.length ? ` (off: ${dspOff.join(', ')})` : ''}`);
   console.log(`BRAM exact: ${results.length - bramOff.length}/${results.length}${bramOff.length ? ` (off: ${bramOff.join(', ')})` : ''}`);
   if (cacheFile) saveCache(cacheFile);
-  if (args.includes('--fit')) {
+  if (flag('--fit')) {
     const fixed: Feature[] = ['lutram', 'romLogic'];
     const lut = fitCoefficients(results, 'lut', fixed);
     const ff = fitCoefficients(results, 'ff', fixed);

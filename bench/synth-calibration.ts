@@ -16,6 +16,7 @@
  * --per-stage synthesizes every stage of the selected designs alone instead.
  * docs/cost-model.md ("Whole designs") holds the table this prints.
  */
+import { benchArgs, requireYosys } from './args.js';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ import { lookupDevice } from '../generator/map/devices.js';
 import { buildReport } from '../generator/map/report.js';
 import { measured, xilinxCounts, type SynthCounts } from '../generator/synth/cells.js';
 import { errorPct, synthDesign } from '../generator/synth/design.js';
-import { haveYosys, runYosys } from '../generator/synth/yosys.js';
+import { runYosys } from '../generator/synth/yosys.js';
 import { writeTreeAtomic } from '../generator/util/files.js';
 import { zooModel } from '../generator/zoo/index.js';
 import { MICRO_NETS, microModel } from '../generator/zoo/micro.js';
@@ -221,15 +222,8 @@ function stageTable(r: DesignResult): string {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const opt = (name: string): string | undefined => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  if (!haveYosys()) {
-    console.error('yosys not found on PATH');
-    process.exit(2);
-  }
+  const { opt, flag } = benchArgs();
+  requireYosys();
   const cacheFile = opt('--cache');
   const cache: Cache = new Map();
   if (cacheFile) {
@@ -247,7 +241,7 @@ async function main(): Promise<void> {
   const jobs = Math.max(1, Math.min(2, Number(opt('--jobs') ?? 2)));
   const work = opt('--work');
   const designs = DESIGNS.filter((d) => !only || d.name.includes(only));
-  if (args.includes('--per-stage')) {
+  if (flag('--per-stage')) {
     console.log('| design | stage | core | LUT model / Yosys | FF model / Yosys | DSP model / Yosys | BRAM36+BRAM18 model / Yosys | Yosys LUT-as-memory |\n|---|---|---|---|---|---|---|---|');
     for (const d of designs) await runStages(d, jobs, opt('--stage'));
     return;
@@ -262,7 +256,7 @@ async function main(): Promise<void> {
       results[i] = r;
       saveCache();
       console.log(tableRow(r));
-      if (args.includes('--stages')) console.log(stageTable(r));
+      if (flag('--stages')) console.log(stageTable(r));
     }
   };
   await Promise.all(Array.from({ length: jobs }, () => worker()));
@@ -276,7 +270,7 @@ async function main(): Promise<void> {
   const off = results.map((r) => ({ name: r.design.name, m: misses(r) })).filter((x) => x.m.length);
   console.log(off.length ? `outside the bounds (DSP exact, LUT ±${BOUNDS.lutPct} %, BRAM36 ±${BOUNDS.bram36Pct} %): ${off.map((x) => `${x.name}: ${x.m.join(', ')}`).join('; ')}` : `all ${results.length} designs within the bounds (DSP exact, LUT ±${BOUNDS.lutPct} %, BRAM36 ±${BOUNDS.bram36Pct} %)`);
 
-  if (args.includes('--fit')) {
+  if (flag('--fit')) {
     const stageCache = opt('--stage-cache');
     const rows: FitRow[] = results.map((r) => ({ features: r.features, yosys: r.synthesized, offset: r.offset, weight: Number(opt('--design-weight') ?? 1) }));
     if (stageCache) {
