@@ -62,7 +62,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .option('out', { type: 'string', demandOption: true, describe: 'output directory (refused if not empty, unless --force)' })
           .options(targetOptions('target FPGA (gen-rtl devices): the optimizer folds for it; adds report.txt/json/html with the fit check'))
           .option('force', { type: 'boolean', default: false, describe: 'replace a non-empty output directory' }),
-      (a) => generateCmd(io, { model: a.model, out: a.out, target: targetArgs(a), force: a.force, json: a.json }),
+      (a) => {
+        code = generateCmd(io, { model: a.model, out: a.out, target: targetArgs(a), force: a.force, json: a.json });
+      },
     )
     .command(
       'cosim <model>',

@@ -188,7 +188,11 @@ function reportOf(design: Design, info: ModelInfo, device: Device, t: Target): R
   });
 }
 
-export function generateCmd(io: CliIo, a: GenerateArgs): void {
+/**
+ * Writes the design (and, with a device, the report). Returns 1 when the design does not fit the
+ * device: the files are still written, complete, so the report can say why.
+ */
+export function generateCmd(io: CliIo, a: GenerateArgs): number {
   const info = readModelFile(a.model);
   const t = resolveTarget(info, a.target);
   const { device, clockMhz } = t;
@@ -215,6 +219,7 @@ export function generateCmd(io: CliIo, a: GenerateArgs): void {
     io.stdout(`folding: ${t.chosen.summary} (folding.json)\n`);
     if (report) io.stdout(`${report.device}: ${report.fits ? 'fits' : `does not fit (${report.fitProblems.join('; ')})`}; report.txt, report.json and report.html written\n`);
   }
+  return report && !report.fits ? 1 : 0;
 }
 
 export interface CosimArgs {

@@ -223,6 +223,17 @@ describe('gen-rtl report and generate --device', () => {
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).device).toBe('xczu3eg');
   });
 
+  it('generate --device exits 1 when the design does not fit, with the complete design and the report written', () => {
+    const out = join(dir, 'too-small');
+    const r = cli(tiny, '--out', out, '--device', 'up5k');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/up5k: does not fit \(LUTs: needs [\d,]+ LUT6, up5k has 2,640/);
+    const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(rep.fits).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    for (const f of manifest.files as { path: string }[]) expect(existsSync(join(out, f.path)), f.path).toBe(true);
+  });
+
   it('--fold auto with a device is the optimizer; its folding.json reproduces the design', () => {
     const out = join(dir, 'optimized');
     const r = cli(tiny, '--out', out, '--device', 'xc7z020', '--max-util', '0.5', '--json');
