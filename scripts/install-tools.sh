@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system tools gen-rtl's simulation, synthesis and report tests use, from Debian's
-# packages: Verilator, Icarus Verilog, Yosys, and Chromium (the HTML report test renders in it,
-# headless). Skips what is already installed. Needs root (or sudo).
+# packages: Verilator, Icarus Verilog, Yosys, Chromium (the HTML report test renders in it,
+# headless), and the Fashion-MNIST data set (dataset-fashion-mnist, in /usr/share/datasets/) that
+# the shipped model is tested on. Skips what is already installed. Needs root (or sudo).
 set -euo pipefail
 need=()
 for tool in verilator iverilog yosys chromium; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 [ "${#need[@]}" -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -6,7 +6,9 @@ import yargs from 'yargs';
 import { GenRtlError } from '../util/errors.js';
 import { cosimCmd, generateCmd, inspect, reportCmd, run, zooList, zooWrite, type TargetArgs } from './commands.js';
 import { DEFAULT_MAX_UTIL } from '../map/optimize.js';
+import { runDatasetCmd } from './accuracy.js';
 import { devicesCmd } from './devices.js';
+import { BINARIZE_POLICIES, DEFAULT_CALIB_LIMIT, importCmd } from './import.js';
 import { processIo, type CliIo } from './io.js';
 import { SYNTH_TOOLS, synthCmd } from './synth.js';
 
@@ -76,7 +78,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .option('images', { type: 'number', describe: 'number of seeded random images (default 3)' })
           .option('input', { type: 'string', describe: 'one image: PNG, NPY or IDX (with --index)' })
           .option('index', { type: 'number', describe: 'image index in --input' })
-          .option('dataset', { type: 'string', describe: 'an image set (IDX or NPY); the first --limit images' })
+          .option('dataset', { type: 'string', describe: 'an image set (IDX or NPY, plain or gzipped, or a folder of PNGs); the first --limit images' })
+          .option('labels', { type: 'string', describe: 'labels of --dataset (IDX1, NPY, or for a PNG folder a text file of FILE,LABEL lines): adds the hardware\'s and the integer reference\'s accuracy' })
           .option('limit', { type: 'number', describe: 'images from --dataset (default 10)' })
           .option('seed', { type: 'number', default: 1, describe: 'seed for random images and stalls' })
           .option('stall', { type: 'number', default: 0.2, describe: 'probability of a stall cycle on input valid and output ready' })
@@ -84,6 +87,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .option('trace', { type: 'string', describe: 'write a waveform (FST under Verilator, VCD under Icarus)' })
           .option('work', { type: 'string', describe: 'work directory for the design and the simulator build (default: a new temporary one)' }),
       (a) => {
+        if (a.labels !== undefined && a.dataset === undefined) throw new UsageError('cosim: --labels labels the images of --dataset; give --dataset IMAGES too');
         code = cosimCmd(io, {
           model: a.model,
           sim: a.sim,
@@ -91,6 +95,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           input: a.input,
           index: a.index,
           dataset: a.dataset,
+          labels: a.labels,
           limit: a.limit,
           seed: a.seed,
           stall: a.stall,
@@ -100,6 +105,42 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           json: a.json,
         });
       },
+    )
+    .command(
+      'import <onnx>',
+      'import a trained ONNX model (as PyTorch exports it) into a .sepb: fold batch norm, binarize k×k filters, int8 the rest, calibrate',
+      (y) =>
+        y
+          .positional('onnx', { type: 'string', demandOption: true, describe: '.onnx file (opsets 11 to 17)' })
+          .option('out', { type: 'string', demandOption: true, describe: 'output .sepb file (refused if it exists, unless --force)' })
+          .option('calib', { type: 'string', describe: 'calibration images (IDX, NPY, PNG or a folder of PNGs); without it, synthetic images' })
+          .option('calib-limit', { type: 'number', describe: `calibration images used (default ${DEFAULT_CALIB_LIMIT})` })
+          .option('binarize', { choices: BINARIZE_POLICIES, default: 'kxk' as const, describe: 'which convolutions become ±1 patterns: kxk (the paper), none, 1x1 or all (ablations)' })
+          .option('mean', { type: 'string', describe: 'per-channel mean of the input after x/255, comma-separated (default: the ONNX metadata gen-rtl.mean, else 0)' })
+          .option('std', { type: 'string', describe: 'per-channel std, comma-separated (default: the ONNX metadata gen-rtl.std, else 1)' })
+          .option('classes', { type: 'string', describe: 'class names separated by | or , (default: the ONNX metadata gen-rtl.classes, else class_0, ...)' })
+          .option('name', { type: 'string', describe: 'model name (default: the file name)' })
+          .option('eval', { type: 'string', describe: 'test images: measure float and integer accuracy and store them in the .sepb' })
+          .option('eval-labels', { type: 'string', describe: 'labels of --eval' })
+          .option('eval-limit', { type: 'number', describe: 'use the first N test images' })
+          .option('force', { type: 'boolean', default: false, describe: 'replace an existing output file' }),
+      (a) =>
+        importCmd(io, {
+          onnx: a.onnx,
+          out: a.out,
+          calib: a.calib,
+          calibLimit: a['calib-limit'],
+          binarize: a.binarize,
+          mean: a.mean,
+          std: a.std,
+          classes: a.classes,
+          name: a.name,
+          evalImages: a.eval,
+          evalLabels: a['eval-labels'],
+          evalLimit: a['eval-limit'],
+          force: a.force,
+          json: a.json,
+        }),
     )
     .command(
       'zoo [name]',
@@ -144,14 +185,33 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     )
     .command(
       'run <model>',
-      'reference inference on one image: logits and class',
+      'reference inference: logits and class of one image (--input), or accuracy on a labelled set (--dataset)',
       (y) =>
         y
           .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
-          .option('input', { type: 'string', demandOption: true, describe: 'PNG, NPY of uint8 pixels, or IDX image file' })
-          .option('index', { type: 'number', describe: 'image index in an IDX/NPY set' })
+          .option('input', { type: 'string', describe: 'one image: PNG, NPY of uint8 pixels, or IDX image file' })
+          .option('index', { type: 'number', describe: 'image index in an IDX/NPY set given to --input' })
+          .option('dataset', {
+            type: 'string',
+            describe: 'accuracy on an image set: IDX or NPY (plain or gzipped), or a folder of PNGs (*.png, in natural order of their names: img-2 before img-10)',
+          })
+          .option('labels', {
+            type: 'string',
+            describe: 'labels of --dataset: IDX1 or 1-D NPY (in image order), or for a PNG folder a text file of FILE,LABEL (or FILE LABEL) lines naming its PNGs (docs/datasets.md)',
+          })
+          .option('limit', { type: 'number', describe: 'use the first N images of --dataset (default: all)' })
           .option('float', { type: 'boolean', default: false, describe: 'use the float reference instead of the integer one' }),
-      (a) => run(io, a.model, a.input, a.index, a.float, a.json),
+      (a) => {
+        if (a.input !== undefined && a.dataset !== undefined) throw new UsageError('run: give --input (one image) or --dataset (accuracy on a set), not both');
+        if (a.dataset !== undefined) {
+          if (a.labels === undefined) throw new UsageError('run: --dataset needs --labels LABELS (IDX1, NPY, or FILE,LABEL text for a PNG folder)');
+          if (a.index !== undefined) throw new UsageError('run: --index picks one image of --input; with --dataset use --limit');
+          return runDatasetCmd(io, { model: a.model, dataset: a.dataset, labels: a.labels, limit: a.limit, float: a.float, json: a.json });
+        }
+        if (a.input === undefined) throw new UsageError('run: give --input IMAGE (one image) or --dataset IMAGES --labels LABELS (accuracy)');
+        if (a.labels !== undefined || a.limit !== undefined) throw new UsageError(`run: ${a.labels !== undefined ? '--labels' : '--limit'} goes with --dataset, not --input`);
+        return run(io, a.model, a.input, a.index, a.float, a.json);
+      },
     )
     .command(
       'synth <model>',

@@ -3,7 +3,7 @@
  * result it prints; only the CLI edge turns errors into exit codes.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { cosim } from '../cosim/cosim.js';
+import { cosim, type CosimResult } from '../cosim/cosim.js';
 import type { SimulatorName } from '../cosim/simulators.js';
 import { balancedFolding, resolveFolding, type Fold, type Folding } from '../emit/fold.js';
 import { buildDesign, type Design } from '../emit/design.js';
@@ -15,7 +15,9 @@ import type { ModelInfo } from '../ir/analyze.js';
 import type { Pixels } from '../reference/run.js';
 import { Prng } from '../util/prng.js';
 import { writeModel, readModelFile } from '../format/model-file.js';
+import { checkLabelRange, checkSetShape, loadLabeledImages, type LabeledImages } from '../io/dataset.js';
 import { loadImage, loadImageSet } from '../io/images.js';
+import { scoreAccuracy } from '../reference/accuracy.js';
 import { runFloat } from '../reference/float.js';
 import { runInteger } from '../reference/integer.js';
 import { renderSummary, summarize } from '../report/summary.js';
@@ -23,6 +25,7 @@ import { GenRtlError } from '../util/errors.js';
 import { writeFileAtomic, writeTreeAtomic } from '../util/files.js';
 import { NETS } from '../zoo/nets.js';
 import { DEFAULT_SEED, syntheticImages, zooModel } from '../zoo/index.js';
+import { checkLimit, percent } from './accuracy.js';
 import { printJson, type CliIo } from './io.js';
 
 export function zooList(io: CliIo, json: boolean): void {
@@ -229,6 +232,8 @@ export interface CosimArgs {
   readonly input: string | undefined;
   readonly index: number | undefined;
   readonly dataset: string | undefined;
+  /** Labels of --dataset: the result then has the hardware's and the reference's accuracy. */
+  readonly labels: string | undefined;
   readonly limit: number | undefined;
   readonly seed: number;
   readonly stall: number;
@@ -238,32 +243,69 @@ export interface CosimArgs {
   readonly json: boolean;
 }
 
-/** The images to co-simulate: seeded random ones, one file image, or a dataset's first N. */
-function cosimImages(info: ModelInfo, a: CosimArgs): Pixels[] {
+/** Images from --dataset when no --limit is given. */
+const COSIM_DATASET_DEFAULT_LIMIT = 10;
+
+/** The images to co-simulate: seeded random ones, one file image, or a dataset's first N (with their labels when given). */
+function cosimImages(info: ModelInfo, a: CosimArgs): { images: Pixels[]; labeled: LabeledImages | null } {
   const sources = [a.images !== undefined, a.input !== undefined, a.dataset !== undefined].filter(Boolean).length;
   if (sources > 1) throw new GenRtlError('cosim', 'give one of --images, --input and --dataset');
   const s = info.input;
-  if (a.input !== undefined) return [loadImage(a.input, a.index === undefined ? {} : { index: a.index })];
+  if (a.input !== undefined) return { images: [loadImage(a.input, a.index === undefined ? {} : { index: a.index })], labeled: null };
   if (a.dataset !== undefined) {
+    const limit = checkLimit(a.limit) ?? COSIM_DATASET_DEFAULT_LIMIT;
+    if (a.labels !== undefined) {
+      const labeled = loadLabeledImages(a.dataset, a.labels, limit);
+      checkSetShape(labeled.images, s, info.model.name);
+      checkLabelRange(labeled, info.model.classes.length, info.model.name);
+      return { images: Array.from({ length: labeled.count }, (_, i) => labeled.images.image(i)), labeled };
+    }
     const set = loadImageSet(a.dataset);
-    const n = Math.min(set.count, a.limit ?? 10);
-    return Array.from({ length: n }, (_, i) => set.image(i));
+    checkSetShape(set, s, info.model.name);
+    const n = Math.min(set.count, limit);
+    return { images: Array.from({ length: n }, (_, i) => set.image(i)), labeled: null };
   }
   const n = a.images ?? 3;
   if (!Number.isSafeInteger(n) || n < 1 || n > 100_000) throw new GenRtlError('--images', `must be an integer in 1..100000, got ${n}`);
   const rng = new Prng(a.seed);
   // Half structured synthetic images, half uniform noise, both seeded.
   const synthetic = syntheticImages(s.height, s.width, s.channels, Math.ceil(n / 2), a.seed);
-  return Array.from({ length: n }, (_, i) =>
+  const images = Array.from({ length: n }, (_, i) =>
     i % 2 === 0 ? synthetic[i / 2]! : { ...s, data: Uint8Array.from({ length: s.height * s.width * s.channels }, () => rng.int(0, 255)) },
   );
+  return { images, labeled: null };
+}
+
+/** The hardware's and the integer reference's accuracy on the same co-simulated images. */
+export interface CosimAccuracy {
+  readonly count: number;
+  /** Fractions 0..1. */
+  readonly hardware: number;
+  readonly reference: number;
+  readonly hardwareCorrect: number;
+  readonly referenceCorrect: number;
+  /** Images whose hardware class is not the reference's (0 when the run is bit-exact). */
+  readonly classDisagreements: number;
+}
+
+export function cosimAccuracy(r: Pick<CosimResult, 'hardwareClasses' | 'referenceClasses'>, labels: ArrayLike<number>, classes: number): CosimAccuracy {
+  const hw = scoreAccuracy(r.hardwareClasses, labels, classes);
+  const ref = scoreAccuracy(r.referenceClasses, labels, classes);
+  const classDisagreements = r.referenceClasses.filter((c, i) => r.hardwareClasses[i] !== c).length;
+  return { count: hw.count, hardware: hw.accuracy, reference: ref.accuracy, hardwareCorrect: hw.correct, referenceCorrect: ref.correct, classDisagreements };
+}
+
+export function renderCosimAccuracy(a: CosimAccuracy): string {
+  const n = a.classDisagreements;
+  const differ = n > 0 ? `; the hardware's class differs from the reference's on ${n} image${n === 1 ? '' : 's'}` : '';
+  return `accuracy on ${a.count} image${a.count === 1 ? '' : 's'}: hardware ${percent(a.hardware)} (${a.hardwareCorrect}/${a.count}), integer reference ${percent(a.reference)} (${a.referenceCorrect}/${a.count})${differ}\n`;
 }
 
 export function cosimCmd(io: CliIo, a: CosimArgs): number {
   if (!(a.stall >= 0 && a.stall < 1)) throw new GenRtlError('--stall', `must be a probability in [0, 1), got ${a.stall}`);
   const info = readModelFile(a.model);
   const folding = resolveTarget(info, a.target).chosen.folding;
-  const images = cosimImages(info, a);
+  const { images, labeled } = cosimImages(info, a);
   const r = cosim(info, {
     simulator: a.sim,
     images,
@@ -275,8 +317,11 @@ export function cosimCmd(io: CliIo, a: CosimArgs): number {
     ...(io.isTty && !a.json ? { progress: (m: string) => io.stderr(`${m}...\n`) } : {}),
   });
   const ok = r.mismatches === 0 && r.status === 'ok';
-  if (a.json) printJson(io, r);
-  else {
+  const accuracy = labeled ? cosimAccuracy(r, labeled.labels, info.model.classes.length) : null;
+  if (a.json) {
+    const { hardwareClasses: _hw, referenceClasses: _ref, ...rest } = r;
+    printJson(io, { ...rest, ...(accuracy ? { accuracy } : {}) });
+  } else {
     const m = r.firstMismatch;
     io.stdout(`cosim ${r.model} under ${r.simulator}: ${r.images} image(s), ${r.mismatches} mismatch(es), simulation ${r.status}\n`);
     if (m) io.stdout(`first mismatch: image ${m.image}, ${m.output}: expected ${m.expected}, got ${m.got ?? 'nothing'}\n`);
@@ -284,6 +329,7 @@ export function cosimCmd(io: CliIo, a: CosimArgs): number {
     if (lm) io.stdout(`first differing layer: "${lm.layer}" (${lm.kind}), image ${lm.image}, pixel (y ${lm.pixel.y}, x ${lm.pixel.x}), channel ${lm.channel}: expected ${lm.expected}, got ${lm.got ?? 'nothing'}\n`);
     const pct = r.cyclesPerImage !== null ? ` (${(((r.cyclesPerImage - r.predictedCyclesPerImage) / r.predictedCyclesPerImage) * 100).toFixed(1)} %)` : '';
     io.stdout(`cycles/image: measured ${r.cyclesPerImage ?? 'n/a (one image)'} vs predicted ${r.predictedCyclesPerImage}${pct}; latency ${r.latencyCycles ?? 'n/a'} cycles\n`);
+    if (accuracy) io.stdout(renderCosimAccuracy(accuracy));
     io.stdout(`build ${r.buildSeconds.toFixed(1)} s, run ${r.runSeconds.toFixed(1)} s; design in ${r.designDir}\n`);
   }
   return ok ? 0 : 1;

@@ -12,6 +12,7 @@ import type { Folding } from '../emit/fold.js';
 import { tapFile, type Design } from '../emit/design.js';
 import { generate } from '../emit/generate.js';
 import { runInteger } from '../reference/integer.js';
+import { argmax } from '../reference/kernels.js';
 import type { Pixels } from '../reference/run.js';
 import { writeTreeAtomic } from '../util/files.js';
 import { buildSimulator, runSimulator, type SimRunOptions, type SimulatorName } from './simulators.js';
@@ -64,6 +65,12 @@ export interface CosimResult {
   /** Cycles from the first input beat accepted to the first image's last output beat. */
   readonly latencyCycles: number | null;
   readonly totalCycles: number;
+  /**
+   * Per image: the class decoded from the hardware's logits (their first maximum, the reference's
+   * rule), null when some logit never came; and the integer reference's class.
+   */
+  readonly hardwareClasses: readonly (number | null)[];
+  readonly referenceClasses: readonly number[];
   readonly status: 'ok' | 'timeout' | 'stalled';
   readonly buildSeconds: number;
   readonly runSeconds: number;
@@ -136,6 +143,10 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
   if (run.beats.length > beatsPerImage * opts.images.length) {
     note({ image: opts.images.length, output: 'extra output beats', expected: 0, got: run.beats.length - beatsPerImage * opts.images.length });
   }
+  const hardwareClasses = expected.map((_, i) => {
+    const logits = run.beats.slice(i * beatsPerImage, i * beatsPerImage + classes).map((b) => b.data);
+    return logits.length === classes ? argmax(logits) : null;
+  });
   let firstLayerMismatch: LayerMismatch | null = null;
   if (mismatches > 0 || run.status !== 'ok') {
     opts.progress?.('mismatch: re-running with per-stage taps to find the first differing layer');
@@ -159,6 +170,8 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
     predictedCyclesPerImage: design.predictedCyclesPerImage,
     latencyCycles: finished.length && firstIn !== null ? finished[0]! - firstIn : null,
     totalCycles: run.totalCycles,
+    hardwareClasses,
+    referenceClasses: expected.map((r) => r.class),
     status: run.status,
     buildSeconds: build.buildSeconds,
     runSeconds: run.runSeconds + (timing === run ? 0 : timing.runSeconds),

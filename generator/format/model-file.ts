@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { analyze, type ModelInfo } from '../ir/analyze.js';
 import { contractOf } from '../ir/kinds.js';
-import type { ActType, ConvGeom, Layer, Model, Requant, Shape } from '../ir/types.js';
+import { ACCURACY_KEYS, type Accuracy, type ActType, type ConvGeom, type Layer, type Model, type Provenance, type Requant, type Shape } from '../ir/types.js';
 import { GenRtlError, assertNever } from '../util/errors.js';
 import { packBits, readContainer, readContainerFile, unpackBits, writeContainer, type DType, type Tensor } from './container.js';
 
@@ -75,7 +75,13 @@ const modelSchema = z.strictObject({
     source: z.string().max(4000),
     dataset: z.string().max(1000).nullable(),
     seed: int.nullable(),
-    accuracy: z.strictObject({ float: accuracy.optional(), integer: accuracy.optional() }),
+    accuracy: z.strictObject({
+      float: accuracy.optional(),
+      integer: accuracy.optional(),
+      full: accuracy.optional(),
+      bipattern: accuracy.optional(),
+      refined: accuracy.optional(),
+    }),
     notes: z.array(z.string().max(4000)).max(100),
   }),
   layers: z.array(layerSchema).min(1).max(10_000),
@@ -208,6 +214,16 @@ function layerFields(l: Layer): { json: Record<string, unknown>; data: Record<st
   }
 }
 
+/** The measured accuracies, in a fixed key order and without absent keys. */
+function accuracies(a: { readonly [K in keyof Provenance['accuracy']]?: Accuracy | undefined }): Provenance['accuracy'] {
+  const out: { -readonly [K in keyof Provenance['accuracy']]: Accuracy } = {};
+  for (const k of ACCURACY_KEYS) {
+    const v = a[k];
+    if (v) out[k] = { top1: v.top1, count: v.count, dataset: v.dataset };
+  }
+  return out;
+}
+
 /** Serializes a valid model; the same model always gives the same bytes. */
 export function writeModel(info: ModelInfo): Uint8Array {
   const { model } = info;
@@ -240,7 +256,7 @@ export function writeModel(info: ModelInfo): Uint8Array {
       source: p.source,
       dataset: p.dataset,
       seed: p.seed,
-      accuracy: { ...(p.accuracy.float ? { float: { ...p.accuracy.float } } : {}), ...(p.accuracy.integer ? { integer: { ...p.accuracy.integer } } : {}) },
+      accuracy: accuracies(p.accuracy),
       notes: [...p.notes],
     },
     layers,
@@ -387,10 +403,7 @@ export function modelFromContainer(source: string, description: unknown, tensors
       source: d.provenance.source,
       dataset: d.provenance.dataset,
       seed: d.provenance.seed,
-      accuracy: {
-        ...(d.provenance.accuracy.float ? { float: d.provenance.accuracy.float } : {}),
-        ...(d.provenance.accuracy.integer ? { integer: d.provenance.accuracy.integer } : {}),
-      },
+      accuracy: accuracies(d.provenance.accuracy),
       notes: d.provenance.notes,
     },
   };

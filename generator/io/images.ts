@@ -2,16 +2,20 @@
  * Loading the inputs of reference inference: single images, image sets and
  * class labels, from PNG, NPY or IDX files (any of them optionally gzipped,
  * as Debian's dataset-* packages ship MNIST-style data). The format is
- * detected from the content, not the extension.
+ * detected from the content, not the extension. An image set may also be a
+ * folder of PNGs, labelled by a text file of file names (label-text.ts).
  *
  * Every problem with an input file, however malformed, surfaces as a
  * one-line GenRtlError naming the file; sizes declared in headers are checked
  * against the bytes actually present before anything is allocated from them.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GenRtlError } from '../util/errors.js';
+import { naturalCompare } from '../util/natural-order.js';
 import { looksLikeIdx, parseIdx } from './idx.js';
+import { looksLikeText, parseLabelText, type NamedLabel } from './label-text.js';
 import { formatShape, looksLikeNpy, parseNpy } from './npy.js';
 import { decodePng, looksLikePng } from './png.js';
 
@@ -23,13 +27,25 @@ export interface Image {
   readonly data: Uint8Array;
 }
 
+/** Images of one shape; image(i) throws a GenRtlError naming the file if image i has another. */
 export interface ImageSet {
+  /** The file, or the folder of PNGs, the set was read from. */
+  readonly path: string;
   readonly count: number;
   readonly height: number;
   readonly width: number;
   readonly channels: number;
+  /** A folder's PNG file names in set order (natural order of names); null for a one-file set. */
+  readonly files: readonly string[] | null;
   image(i: number): Image;
+  /** Where image i is stored, for messages: its PNG in a folder, else the set's file. */
+  source(i: number): string;
 }
+
+/** Labels by position (IDX1, NPY) or, for a folder of PNGs, by file name (a text file). */
+export type LabelFile =
+  | { readonly kind: 'indexed'; readonly labels: Uint16Array }
+  | { readonly kind: 'named'; readonly entries: readonly NamedLabel[] };
 
 /** Applies both to files on disk and to gzip output, so a gzip bomb cannot exhaust memory. */
 const MAX_BYTES = 2 ** 30;
@@ -67,8 +83,14 @@ export function loadImage(path: string, opts?: { readonly index?: number }): Ima
   }
 }
 
-/** A set of images: IDX (ubyte, dims (N,H,W) or (N,H,W,C)), NPY uint8 (N,H,W) or (N,H,W,C), or a single PNG as a set of one. */
+/**
+ * A set of images: IDX (ubyte, dims (N,H,W) or (N,H,W,C)), NPY uint8 (N,H,W)
+ * or (N,H,W,C), a single PNG as a set of one, or a folder of PNG files (`*.png`,
+ * not hidden, in natural order of their names: img-2.png before img-10.png),
+ * decoded one at a time as they are asked for.
+ */
 export function loadImageSet(path: string): ImageSet {
+  if (isDirectory(path)) return pngFolder(path);
   const input = readInput(path);
   switch (input.format) {
     case 'png': {
@@ -89,7 +111,21 @@ export function loadImageSet(path: string): ImageSet {
 
 /** Labels: IDX1 ubyte file or 1-D NPY of uint8/int64/int32 (values must be 0..65535). */
 export function loadLabels(path: string): Uint16Array {
-  const input = readInput(path);
+  return indexedLabels(path, readInput(path));
+}
+
+/**
+ * Labels for a data set: IDX1 or NPY as loadLabels reads them, or (anything
+ * else that is UTF-8 text) `FILE,LABEL` lines naming the PNGs of a folder.
+ */
+export function loadLabelFile(path: string): LabelFile {
+  const { bytes, gzipped } = readMaybeGzipped(path);
+  const format = sniff(bytes);
+  if (format === null && bytes.length > 0 && looksLikeText(bytes)) return { kind: 'named', entries: parseLabelText(bytes, path) };
+  return { kind: 'indexed', labels: indexedLabels(path, { format: format ?? unrecognized(bytes, path, gzipped, 'an IDX1 or NPY label file, nor UTF-8 text of "FILE,LABEL" lines'), bytes }) };
+}
+
+function indexedLabels(path: string, input: Input): Uint16Array {
   switch (input.format) {
     case 'png':
       throw new GenRtlError(path, 'this is a PNG image, not a label file (expected IDX1 or a 1-D NPY)');
@@ -104,13 +140,24 @@ export function loadLabels(path: string): Uint16Array {
 // Reading and format detection
 
 function readInput(path: string): Input {
+  const { bytes, gzipped } = readMaybeGzipped(path);
+  return { format: sniff(bytes) ?? unrecognized(bytes, path, gzipped), bytes };
+}
+
+function readMaybeGzipped(path: string): { bytes: Uint8Array; gzipped: boolean } {
   const bytes = readBytes(path);
-  if (isGzip(bytes)) {
-    const inner = gunzip(bytes, path);
-    if (isGzip(inner)) throw new GenRtlError(path, 'gzip inside gzip is not supported; decompress the file once');
-    return { format: detect(inner, path, true), bytes: inner };
+  if (!isGzip(bytes)) return { bytes, gzipped: false };
+  const inner = gunzip(bytes, path);
+  if (isGzip(inner)) throw new GenRtlError(path, 'gzip inside gzip is not supported; decompress the file once');
+  return { bytes: inner, gzipped: true };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // readBytes reports the problem
   }
-  return { format: detect(bytes, path, false), bytes };
 }
 
 function readBytes(path: string): Uint8Array {
@@ -167,17 +214,16 @@ function gunzip(bytes: Uint8Array, path: string): Uint8Array {
   }
 }
 
-function detect(bytes: Uint8Array, path: string, gzipped: boolean): Format {
+function sniff(bytes: Uint8Array): Format | null {
   if (looksLikePng(bytes)) return 'png';
   if (looksLikeNpy(bytes)) return 'npy';
   if (looksLikeIdx(bytes)) return 'idx';
+  return null;
+}
+
+function unrecognized(bytes: Uint8Array, path: string, gzipped: boolean, expected = 'a PNG, NPY or IDX file (optionally gzipped)'): never {
   const what = gzipped ? 'the gzip content' : 'the file';
-  throw new GenRtlError(
-    path,
-    bytes.length === 0
-      ? `${what} is empty`
-      : `unrecognized format: ${what} is not a PNG, NPY or IDX file (optionally gzipped)`,
-  );
+  throw new GenRtlError(path, bytes.length === 0 ? `${what} is empty` : `unrecognized format: ${what} is not ${expected}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -251,7 +297,67 @@ function checkIndex(path: string, i: number, count: number): void {
   }
 }
 
+function formatHwc(s: { readonly height: number; readonly width: number; readonly channels: number }): string {
+  return `${s.height}x${s.width}x${s.channels}`;
+}
+
+function pngFolder(dir: string): ImageSet {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.') && /\.png$/i.test(e.name))
+      .map((e) => e.name);
+  } catch (e) {
+    throw fileError(dir, e);
+  }
+  if (names.length === 0) throw new GenRtlError(dir, 'is a folder with no .png files (a folder image set is read from its *.png files)');
+  return new PngFolderSet(dir, names.sort(naturalCompare));
+}
+
+/** Decodes each PNG when asked for it; the first one sets the shape every other must have. */
+class PngFolderSet implements ImageSet {
+  readonly count: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+
+  constructor(
+    readonly path: string,
+    readonly files: readonly string[],
+  ) {
+    this.count = files.length;
+    const first = this.decode(0);
+    this.height = first.height;
+    this.width = first.width;
+    this.channels = first.channels;
+  }
+
+  source(i: number): string {
+    return join(this.path, this.files[i]!);
+  }
+
+  image(i: number): Image {
+    checkIndex(this.path, i, this.count);
+    const img = this.decode(i);
+    if (img.height !== this.height || img.width !== this.width || img.channels !== this.channels) {
+      throw new GenRtlError(
+        this.source(i),
+        `is ${formatHwc(img)} but ${this.files[0]}, the folder's first image, is ${formatHwc(this)} (HxWxC); the images of a folder must all have one size`,
+      );
+    }
+    return img;
+  }
+
+  private decode(i: number): Image {
+    const file = this.source(i);
+    const bytes = readBytes(file);
+    if (!looksLikePng(bytes)) throw new GenRtlError(file, 'is named .png but is not a PNG file');
+    return decodePng(bytes, file, MAX_BYTES);
+  }
+}
+
 class PackedImageSet implements ImageSet {
+  readonly files = null;
   readonly count: number;
   readonly height: number;
   readonly width: number;
@@ -259,7 +365,7 @@ class PackedImageSet implements ImageSet {
   private readonly imageSize: number;
 
   constructor(
-    private readonly path: string,
+    readonly path: string,
     [count, height, width, channels]: readonly [number, number, number, number],
     private readonly pixels: Uint8Array,
   ) {
@@ -268,6 +374,10 @@ class PackedImageSet implements ImageSet {
     this.width = width;
     this.channels = channels;
     this.imageSize = height * width * channels;
+  }
+
+  source(): string {
+    return this.path;
   }
 
   image(i: number): Image {

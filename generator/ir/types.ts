@@ -163,11 +163,21 @@ export interface Provenance {
   readonly dataset: string | null;
   readonly seed: number | null;
   readonly accuracy: {
+    /** The float model as gen-rtl imported it (before binarization and int8). */
     readonly float?: Accuracy;
+    /** The integer model (the hardware's result). */
     readonly integer?: Accuracy;
+    /** Measured by the training recipe (paper Table 2): the full-precision network, */
+    readonly full?: Accuracy;
+    /** right after binarizing its k×k filters, */
+    readonly bipattern?: Accuracy;
+    /** and after fine-tuning with the patterns frozen. */
+    readonly refined?: Accuracy;
   };
   readonly notes: readonly string[];
 }
+
+export const ACCURACY_KEYS = ['float', 'integer', 'full', 'bipattern', 'refined'] as const;
 
 export interface Model {
   readonly name: string;

@@ -25,12 +25,16 @@ export function binarize(w: ArrayLike<number>, filters: number): Binarized {
   let norm = 0;
   for (let f = 0; f < filters; f++) {
     let sum = 0;
+    const first = Math.abs(w[f * n]!);
+    let constant = true;
     for (let i = f * n; i < (f + 1) * n; i++) {
       const v = w[i]!;
       patterns[i] = v >= 0 ? 1 : -1;
       sum += Math.abs(v);
+      constant &&= Math.abs(v) === first;
     }
-    const a = Math.fround(sum / n);
+    // A filter that already is ±α keeps its α bit for bit (the mean could round).
+    const a = Math.fround(constant ? first : sum / n);
     alpha[f] = a;
     for (let i = f * n; i < (f + 1) * n; i++) {
       const d = w[i]! - a * patterns[i]!;

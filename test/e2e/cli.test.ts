@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadImage } from '../../generator/io/images.js';
+import { loadImage, loadLabels } from '../../generator/io/images.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'generator', 'cli', 'main.js');
@@ -270,5 +270,119 @@ describe('gen-rtl report and generate --device', () => {
       expect(e.stderr.trim().split('\n')).toHaveLength(1);
     }
     expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+});
+
+describe('gen-rtl run --dataset (accuracy)', () => {
+  const samples = join(ROOT, 'models', 'samples');
+  const sampleLabels = join(samples, 'labels.txt');
+  const FASHION = '/usr/share/datasets/fashion-mnist';
+  const haveFashion = existsSync(join(FASHION, 't10k-images-idx3-ubyte.gz')) && existsSync(join(FASHION, 't10k-labels-idx1-ubyte.gz'));
+  if (!haveFashion) console.warn(`NOTICE: ${FASHION} not found (Debian's dataset-fashion-mnist): the full Fashion-MNIST accuracy test is skipped`);
+
+  /** The ten sample PNGs as one IDX image file and an IDX1 label file, in the same order. */
+  function samplesAsIdx(count = 10): { images: string; labels: string; truth: number[] } {
+    const truth = readFileSync(sampleLabels, 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[1]));
+    const images = new Uint8Array(16 + count * 28 * 28);
+    const v = new DataView(images.buffer);
+    [0x803, count, 28, 28].forEach((x, i) => v.setUint32(4 * i, x));
+    for (let i = 0; i < count; i++) images.set(loadImage(join(samples, `fashion-${i}.png`)).data, 16 + i * 28 * 28);
+    const labels = new Uint8Array(8 + count);
+    new DataView(labels.buffer).setUint32(0, 0x801);
+    new DataView(labels.buffer).setUint32(4, count);
+    labels.set(truth.slice(0, count), 8);
+    const tag = `s${count}`;
+    writeFileSync(join(dir, `${tag}-images.idx`), images);
+    writeFileSync(join(dir, `${tag}-labels.idx`), labels);
+    return { images: join(dir, `${tag}-images.idx`), labels: join(dir, `${tag}-labels.idx`), truth };
+  }
+
+  it('a PNG folder with its text labels: JSON accuracy agrees with running each image alone', () => {
+    const r = cli('run', tiny, '--dataset', samples, '--labels', sampleLabels, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ model: 'sepnet-tiny-28', dataset: samples, reference: 'integer', count: 10 });
+    const truth = readFileSync(sampleLabels, 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[1]));
+    const classes = truth.map((_, i) => JSON.parse(cli('run', tiny, '--input', join(samples, `fashion-${i}.png`), '--json').stdout).class as number);
+    const correct = classes.filter((c, i) => c === truth[i]).length;
+    expect(j.correct).toBe(correct);
+    expect(j.accuracy).toBeCloseTo(correct / 10, 12);
+    expect(j.perClass).toHaveLength(10);
+    expect(j.perClass.reduce((s: number, c: { count: number }) => s + c.count, 0)).toBe(10);
+    expect(j.confusion.flat().reduce((s: number, x: number) => s + x, 0)).toBe(10);
+  });
+
+  it('IDX images and labels: the same accuracy; text output; --limit; --float', () => {
+    const { images, labels } = samplesAsIdx();
+    const folder = JSON.parse(cli('run', tiny, '--dataset', samples, '--labels', sampleLabels, '--json').stdout);
+    const j = JSON.parse(cli('run', tiny, '--dataset', images, '--labels', labels, '--json').stdout);
+    expect(j.correct).toBe(folder.correct);
+    const t = cli('run', tiny, '--dataset', images, '--labels', labels);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toContain(`integer reference, sepnet-tiny-28, 10 images of ${images}`);
+    expect(t.stdout).toMatch(new RegExp(`accuracy ${(folder.accuracy * 100).toFixed(1)} % \\(${folder.correct}/10\\)`));
+    expect(t.stdout).toMatch(/9 \(Ankle boot\) +1 +\d+ +\d+\.\d %/);
+    expect(JSON.parse(cli('run', tiny, '--dataset', images, '--labels', labels, '--limit', '4', '--json').stdout).count).toBe(4);
+    const f = JSON.parse(cli('run', tiny, '--dataset', images, '--labels', labels, '--float', '--json').stdout);
+    expect(f.reference).toBe('float');
+    expect(f.count).toBe(10);
+  });
+
+  it('too few labels, a label past the last class, images of the wrong size: exit 1 naming the file', () => {
+    const { images } = samplesAsIdx();
+    const { labels: three } = samplesAsIdx(3);
+    const few = cli('run', tiny, '--dataset', images, '--labels', three);
+    expect(few.code).toBe(1);
+    expect(few.stderr.trim().split('\n')).toHaveLength(1);
+    expect(few.stderr).toContain(`error: ${three}: holds 3 labels but 10 images of ${images} are used`);
+    expect(cli('run', tiny, '--dataset', images, '--labels', three, '--limit', '3').code).toBe(0);
+
+    const csv = join(dir, 'bad-labels.csv');
+    writeFileSync(csv, 'file,label\nfashion-0.png,9\nfashion-1.png,12\n');
+    const high = cli('run', tiny, '--dataset', samples, '--labels', csv, '--limit', '2');
+    expect(high.code).toBe(1);
+    expect(high.stderr).toContain(`error: ${csv}: image 1 (fashion-1.png) is labelled 12, but model "sepnet-tiny-28" has 10 classes (labels 0..9)`);
+    const missing = cli('run', tiny, '--dataset', samples, '--labels', csv);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`error: ${csv}: has no label for ${join(samples, 'fashion-2.png')}`);
+
+    const small = new Uint8Array(16 + 2 * 14 * 14);
+    [0x803, 2, 14, 14].forEach((x, i) => new DataView(small.buffer).setUint32(4 * i, x));
+    const smallFile = join(dir, 'small.idx');
+    writeFileSync(smallFile, small);
+    const shape = cli('run', tiny, '--dataset', smallFile, '--labels', three, '--limit', '2');
+    expect(shape.code).toBe(1);
+    expect(shape.stderr).toContain(`error: ${smallFile}: holds images of 14x14x1 but model "sepnet-tiny-28" takes 28x28x1 (HxWxC)`);
+  });
+
+  it('option mistakes are usage errors (exit 2) that say what to give', () => {
+    const both = cli('run', tiny, '--input', join(samples, 'fashion-0.png'), '--dataset', samples, '--labels', sampleLabels);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--input \(one image\) or --dataset \(accuracy on a set\), not both/);
+    const neither = cli('run', tiny);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/give --input IMAGE .* or --dataset IMAGES --labels LABELS/);
+    const noLabels = cli('run', tiny, '--dataset', samples);
+    expect(noLabels.code).toBe(2);
+    expect(noLabels.stderr).toMatch(/--dataset needs --labels/);
+    expect(cli('run', tiny, '--input', join(samples, 'fashion-0.png'), '--labels', sampleLabels).code).toBe(2);
+    const zero = cli('run', tiny, '--dataset', samples, '--labels', sampleLabels, '--limit', '0');
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toMatch(/--limit: must be a positive integer, got 0/);
+  });
+
+  it.skipIf(!haveFashion)('Fashion-MNIST test set (gzipped IDX), first 2000 images', () => {
+    const r = cli('run', tiny, '--dataset', join(FASHION, 't10k-images-idx3-ubyte.gz'), '--labels', join(FASHION, 't10k-labels-idx1-ubyte.gz'), '--limit', '2000', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    console.log(`Fashion-MNIST, random-weight sepnet-tiny-28: ${(j.accuracy * 100).toFixed(1)} % on ${j.count} images, ${j.imagesPerSecond} images/s`);
+    expect(j.count).toBe(2000);
+    expect(j.accuracy).toBeGreaterThanOrEqual(0);
+    expect(j.accuracy).toBeLessThanOrEqual(1);
+    const hist = new Array<number>(10).fill(0);
+    for (const l of loadLabels(join(FASHION, 't10k-labels-idx1-ubyte.gz')).subarray(0, 2000)) hist[l]!++;
+    expect(j.perClass.map((c: { count: number }) => c.count)).toEqual(hist);
+    expect(j.correct).toBe(j.perClass.reduce((s: number, c: { correct: number }) => s + c.correct, 0));
   });
 });

@@ -470,7 +470,10 @@ describe('errors', () => {
   it('directory', () => {
     const sub = join(dir, 'a-directory');
     mkdirSync(sub);
-    expectError(() => loadImageSet(sub), /is a directory, not a file/);
+    expectError(() => loadImage(sub), /is a directory, not a file/);
+    expectError(() => loadLabels(sub), /is a directory, not a file/);
+    // A folder is an image set of its PNGs (test/unit/accuracy.test.ts); this one has none.
+    expectError(() => loadImageSet(sub), /is a folder with no \.png files/);
   });
 
   it.skipIf(process.platform === 'win32')('device file', () => {
