@@ -6,7 +6,8 @@
  */
 import { readModelFile } from '../format/model-file.js';
 import { loadLabeledImages } from '../io/dataset.js';
-import { measureAccuracy, referenceClassifier, type Accuracy, type Classifier, type ReferenceKind } from '../reference/accuracy.js';
+import { isOnnxPath, loadOnnx } from '../onnx/file.js';
+import { floatModelClassifier, measureAccuracy, referenceClassifier, type Accuracy, type Classifier, type ReferenceKind } from '../reference/accuracy.js';
 import { GenRtlError } from '../util/errors.js';
 import { printJson, type CliIo } from './io.js';
 
@@ -25,8 +26,16 @@ export function checkLimit(limit: number | undefined): number | undefined {
   return limit;
 }
 
-/** The classifier `run` measures: the model file's integer or float reference. */
+/** An .onnx model runs only as its unquantized float self. */
+export function checkOnnxFloat(model: string, float: boolean): boolean {
+  if (!isOnnxPath(model)) return false;
+  if (!float) throw new GenRtlError(model, 'an ONNX model runs only with --float (the unquantized float network); for the integer model import it first: gen-rtl import MODEL.onnx --out MODEL.sepb');
+  return true;
+}
+
+/** The classifier `run` measures: the model file's integer or float reference, or an ONNX file's float network. */
 function classifierFor(model: string, reference: ReferenceKind): Classifier {
+  if (checkOnnxFloat(model, reference === 'float')) return floatModelClassifier(loadOnnx(model, { binarize: 'none' }).model);
   return referenceClassifier(readModelFile(model), reference);
 }
 

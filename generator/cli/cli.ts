@@ -188,7 +188,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       'reference inference: logits and class of one image (--input), or accuracy on a labelled set (--dataset)',
       (y) =>
         y
-          .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
+          .positional('model', { type: 'string', demandOption: true, describe: '.sepb file, or an .onnx file with --float (the unquantized float network)' })
           .option('input', { type: 'string', describe: 'one image: PNG, NPY of uint8 pixels, or IDX image file' })
           .option('index', { type: 'number', describe: 'image index in an IDX/NPY set given to --input' })
           .option('dataset', {

@@ -17,15 +17,17 @@ import { Prng } from '../util/prng.js';
 import { writeModel, readModelFile } from '../format/model-file.js';
 import { checkLabelRange, checkSetShape, loadLabeledImages, type LabeledImages } from '../io/dataset.js';
 import { loadImage, loadImageSet } from '../io/images.js';
+import { loadOnnx } from '../onnx/file.js';
 import { scoreAccuracy } from '../reference/accuracy.js';
 import { runFloat } from '../reference/float.js';
+import { runFloatModel } from '../reference/float-model.js';
 import { runInteger } from '../reference/integer.js';
 import { renderSummary, summarize } from '../report/summary.js';
 import { GenRtlError } from '../util/errors.js';
 import { writeFileAtomic, writeTreeAtomic } from '../util/files.js';
 import { NETS } from '../zoo/nets.js';
 import { DEFAULT_SEED, syntheticImages, zooModel } from '../zoo/index.js';
-import { checkLimit, percent } from './accuracy.js';
+import { checkLimit, checkOnnxFloat, percent } from './accuracy.js';
 import { printJson, type CliIo } from './io.js';
 
 export function zooList(io: CliIo, json: boolean): void {
@@ -63,19 +65,22 @@ export function inspect(io: CliIo, file: string, json: boolean): void {
 }
 
 export function run(io: CliIo, file: string, input: string, index: number | undefined, float: boolean, json: boolean): void {
-  const info = readModelFile(file);
   if (index !== undefined && (!Number.isSafeInteger(index) || index < 0)) throw new GenRtlError('--index', `must be a non-negative integer, got ${index}`);
+  const onnx = checkOnnxFloat(file, float);
+  const fm = onnx ? loadOnnx(file, { binarize: 'none' }).model : null;
+  const info = fm ? null : readModelFile(file);
+  const model = fm ?? info!.model;
   const image = loadImage(input, index === undefined ? {} : { index });
-  const r = float ? runFloat(info, image) : runInteger(info, image);
+  const r = fm ? runFloatModel(fm, image) : float ? runFloat(info!, image) : runInteger(info!, image);
   const logits = Array.from(r.logits);
-  const label = info.model.classes[r.class]!;
+  const label = model.classes[r.class]!;
   if (json) {
-    printJson(io, { model: info.model.name, input, index: index ?? null, reference: float ? 'float' : 'integer', logits, class: r.class, label });
+    printJson(io, { model: model.name, input, index: index ?? null, reference: float ? 'float' : 'integer', logits, class: r.class, label });
     return;
   }
   const fmt = (v: number): string => (float ? v.toPrecision(6) : String(v));
-  io.stdout(`${float ? 'float' : 'integer'} reference, ${info.model.name}, ${input}${index !== undefined ? ` [${index}]` : ''}\n`);
-  logits.forEach((v, i) => io.stdout(`  ${String(i).padStart(4)}  ${fmt(v).padStart(12)}  ${info.model.classes[i]}${i === r.class ? '   <- class' : ''}\n`));
+  io.stdout(`${float ? 'float' : 'integer'} reference, ${model.name}${onnx ? ' (ONNX, unquantized)' : ''}, ${input}${index !== undefined ? ` [${index}]` : ''}\n`);
+  logits.forEach((v, i) => io.stdout(`  ${String(i).padStart(4)}  ${fmt(v).padStart(12)}  ${model.classes[i]}${i === r.class ? '   <- class' : ''}\n`));
   io.stdout(`class ${r.class} (${label})\n`);
 }
 

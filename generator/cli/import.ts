@@ -6,16 +6,17 @@
  * gives the paper's Table 1 measure per kernel size and how often the integer
  * model picks the float model's class.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { analyze, type ModelInfo } from '../ir/analyze.js';
 import type { Accuracy as ProvenanceAccuracy, Model } from '../ir/types.js';
 import { loadLabeledImages } from '../io/dataset.js';
 import { loadImageSet } from '../io/images.js';
-import { importOnnx, type ImportedGraph } from '../onnx/import.js';
+import type { ImportedGraph } from '../onnx/import.js';
+import { loadOnnx } from '../onnx/file.js';
 import type { FloatModel } from '../quant/float-model.js';
 import { quantize, type BinarizePolicy, type QuantizeReport } from '../quant/quantize.js';
-import { measureAccuracy, referenceClassifier, type Classifier } from '../reference/accuracy.js';
+import { floatModelClassifier, measureAccuracy, referenceClassifier } from '../reference/accuracy.js';
 import { runFloatModel } from '../reference/float-model.js';
 import { runInteger } from '../reference/integer.js';
 import type { Pixels } from '../reference/run.js';
@@ -29,7 +30,6 @@ import { printJson, type CliIo } from './io.js';
 export const BINARIZE_POLICIES = ['kxk', 'none', '1x1', 'all'] as const;
 export const DEFAULT_CALIB_LIMIT = 500;
 const SYNTHETIC_CALIB_IMAGES = 32;
-const MAX_ONNX_BYTES = 2 ** 30;
 
 export interface ImportArgs {
   readonly onnx: string;
@@ -48,57 +48,9 @@ export interface ImportArgs {
   readonly json: boolean;
 }
 
-function numberList(v: string | undefined, opt: string): number[] | undefined {
-  if (v === undefined) return undefined;
-  const xs = v.split(',').map((s) => Number(s.trim()));
-  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw new GenRtlError(opt, `must be comma-separated numbers, got ${JSON.stringify(v)}`);
-  if (opt === '--std' && xs.some((x) => x <= 0)) throw new GenRtlError(opt, `must be positive, got ${JSON.stringify(v)}`);
-  return xs;
-}
-
 function positiveInt(v: number | undefined, opt: string): number | undefined {
   if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new GenRtlError(opt, `must be a positive integer, got ${v}`);
   return v;
-}
-
-/** The ONNX file's bytes, with the usual file problems named. */
-export function readOnnxFile(path: string): Uint8Array {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new GenRtlError(path, 'is a directory, not an ONNX file');
-    size = st.size;
-  } catch (e) {
-    if (e instanceof GenRtlError) throw e;
-    throw new GenRtlError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  if (size > MAX_ONNX_BYTES) throw new GenRtlError(path, `is ${size} bytes; gen-rtl reads ONNX files up to 1 GiB`);
-  return new Uint8Array(readFileSync(path));
-}
-
-/** Reads an ONNX file as a float model; `mergePrb` as for the kxk policy. */
-export function loadOnnx(path: string, opts: { binarize: BinarizePolicy; name?: string | undefined; mean?: string | undefined; std?: string | undefined; classes?: string | undefined }): ImportedGraph {
-  const classes = opts.classes === undefined ? undefined : opts.classes.split(opts.classes.includes('|') ? '|' : ',').map((s) => s.trim());
-  return importOnnx(readOnnxFile(path), path, {
-    mergePrb: opts.binarize === 'kxk',
-    name: opts.name ?? basename(path).replace(/\.onnx$/i, ''),
-    mean: numberList(opts.mean, '--mean'),
-    std: numberList(opts.std, '--std'),
-    classes,
-  });
-}
-
-/** The unquantized float model as a classifier (run MODEL.onnx --float). */
-export function floatModelClassifier(fm: FloatModel): Classifier {
-  const input = fm.layers[0]!;
-  if (input.kind !== 'input') throw new Error('float model does not start with its input');
-  return {
-    model: fm.name,
-    input: { height: input.height, width: input.width, channels: input.channels },
-    classes: fm.classes.length,
-    classNames: fm.classes,
-    classify: (px) => runFloatModel(fm, px).class,
-  };
 }
 
 function calibrationImages(a: ImportArgs, fm: FloatModel): { images: Pixels[]; source: string } {

@@ -8,7 +8,9 @@
  */
 import type { ModelInfo } from '../ir/analyze.js';
 import { checkLabelRange, checkSetShape, type InputShape, type LabeledImages } from '../io/dataset.js';
+import type { FloatModel } from '../quant/float-model.js';
 import { runFloat } from './float.js';
+import { runFloatModel } from './float-model.js';
 import { runInteger } from './integer.js';
 import type { Pixels } from './run.js';
 
@@ -144,4 +146,17 @@ export function measureAccuracy(data: LabeledImages, classifier: Classifier, opt
     if (opts.progress && ((i + 1) % every === 0 || i + 1 === data.count)) opts.progress(i + 1, data.count);
   }
   return { score: scoreAccuracy(predicted, data.labels, classifier.classes), predicted };
+}
+
+/** The unquantized float model (an imported ONNX file before binarization and int8) as a classifier. */
+export function floatModelClassifier(fm: FloatModel): Classifier {
+  const input = fm.layers[0]!;
+  if (input.kind !== 'input') throw new Error(`float model "${fm.name}" does not start with its input`);
+  return {
+    model: fm.name,
+    input: { height: input.height, width: input.width, channels: input.channels },
+    classes: fm.classes.length,
+    classNames: fm.classes,
+    classify: (px) => runFloatModel(fm, px).class,
+  };
 }

@@ -386,3 +386,71 @@ describe('gen-rtl run --dataset (accuracy)', () => {
     expect(j.correct).toBe(j.perClass.reduce((s: number, c: { correct: number }) => s + c.correct, 0));
   });
 });
+
+describe('gen-rtl import (ONNX)', () => {
+  const FIX = join(ROOT, 'test', 'fixtures', 'onnx');
+  const images = join(FIX, 'prb-net-images.npy');
+
+  it('imports a PyTorch export: JSON report, a valid .sepb, accuracies stored with --eval', () => {
+    const out = join(dir, 'prb-net.sepb');
+    const labels = join(dir, 'prb-net-labels.npy');
+    writeFileSync(labels, npyUint8(Uint8Array.from([0, 1, 2, 3]), [4]));
+    const r = cli('import', join(FIX, 'prb-net-op17.onnx'), '--out', out, '--calib', images, '--eval', images, '--eval-labels', labels, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.opset).toBe(17);
+    expect(j.quantization.binary.map((e: { kernel: number }) => e.kernel)).toEqual([3]);
+    expect(j.agreement.images).toBe(4);
+    expect(j.notes.join(' ')).toMatch(/folded \d+ BatchNormalization/);
+    expect(j.accuracy.integer.count).toBe(4);
+    const inspect = cli('inspect', out, '--json');
+    expect(inspect.code, inspect.stderr).toBe(0);
+    expect(JSON.parse(inspect.stdout).layers.map((l: { kind: string }) => l.kind)).toContain('prb');
+    // The integer model of the file is what run measures.
+    const run = cli('run', out, '--dataset', images, '--labels', labels, '--json');
+    expect(JSON.parse(run.stdout).accuracy).toBe(j.accuracy.integer.top1);
+  });
+
+  it('refuses to overwrite without --force, and leaves the file as it was', () => {
+    const out = join(dir, 'keep.sepb');
+    writeFileSync(out, 'precious');
+    const r = cli('import', join(FIX, 'prb-net-op11.onnx'), '--out', out, '--calib', images);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/keep\.sepb: exists; pass --force/);
+    expect(readFileSync(out, 'utf8')).toBe('precious');
+    expect(cli('import', join(FIX, 'prb-net-op11.onnx'), '--out', out, '--calib', images, '--force').code).toBe(0);
+  });
+
+  it('bad ONNX files exit 1 with one line naming the problem, and write nothing', () => {
+    for (const [file, msg] of [
+      ['unsupported-op.onnx', /\(Sigmoid\): op type Sigmoid is not supported/],
+      ['corrupt.onnx', /corrupt\.onnx: is not a valid ONNX file/],
+      ['missing-initializer.onnx', /is neither a graph input, an initializer nor the output of an earlier node/],
+      ['dynamic-shape.onnx', /has dynamic shape/],
+    ] as const) {
+      const out = join(dir, `${file}.sepb`);
+      const r = cli('import', join(FIX, file), '--out', out);
+      expect(r.code, file).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(msg);
+      expect(existsSync(out)).toBe(false);
+    }
+    const calib = cli('import', join(FIX, 'prb-net-op11.onnx'), '--out', join(dir, 'x.sepb'), '--calib', join(FIX, 'strides-net-images.npy'));
+    expect(calib.code).toBe(1);
+    expect(calib.stderr).toMatch(/strides-net-images\.npy: holds 10x10x3 images but the model takes 12x12x1/);
+  });
+
+  it('run MODEL.onnx --float measures the unquantized network; without --float it says what to do', () => {
+    const labels = join(dir, 'float-labels.npy');
+    writeFileSync(labels, npyUint8(Uint8Array.from([0, 1, 2, 3]), [4]));
+    const r = cli('run', join(FIX, 'prb-net-op11.onnx'), '--float', '--dataset', images, '--labels', labels, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ reference: 'float', count: 4 });
+    const one = cli('run', join(FIX, 'prb-net-op11.onnx'), '--float', '--input', images, '--index', '0', '--json');
+    expect(one.code, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout).logits).toHaveLength(5);
+    const int = cli('run', join(FIX, 'prb-net-op11.onnx'), '--input', images);
+    expect(int.code).toBe(1);
+    expect(int.stderr).toMatch(/an ONNX model runs only with --float .* gen-rtl import/);
+  });
+});
