@@ -101,7 +101,7 @@ function agreement(fm: FloatModel, info: ModelInfo, images: readonly Pixels[]): 
 
 function renderQuant(r: QuantizeReport): string[] {
   const rows = [...r.binary.map((e) => ({ ...e, kind: 'binary' })), ...r.int8.map((e) => ({ ...e, kind: 'int8' }))];
-  return rows.map((e) => `  ${e.kind.padEnd(6)} ${`${e.kernel}x${e.kernel}`.padEnd(5)} ${String(e.filters).padStart(6)} filters   ${e.relativeError.toFixed(4)}`);
+  return rows.map((e) => `  ${e.kind.padEnd(6)} ${`${e.kernel}x${e.kernel}`.padEnd(5)} ${String(e.filters).padStart(6)} filters   ${e.relativeError > 0 && e.relativeError < 1e-3 ? e.relativeError.toExponential(2) : e.relativeError.toFixed(4)}`);
 }
 
 export function importCmd(io: CliIo, a: ImportArgs): void {
