@@ -200,6 +200,8 @@ class Importer {
     // PyTorch's scoped names: "/layer1/conv/Conv" → "layer1_conv".
     const parts = n.name.split('/').filter(Boolean);
     if (parts.length > 1 && parts[parts.length - 1]!.startsWith(n.opType)) parts.pop();
+    // Each scope repeats its parent's attribute name ("features", "features.3"): keep the longer.
+    for (let i = parts.length - 2; i >= 0; i--) if (parts[i + 1]!.startsWith(`${parts[i]}.`)) parts.splice(i, 1);
     return this.uniqueName(parts.join('_'));
   }
 
