@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system tools gen-rtl's simulation, synthesis and report tests use, from Debian's
 # packages: Verilator, Icarus Verilog, Yosys, Chromium (the HTML report test renders in it,
-# headless), and the Fashion-MNIST data set (dataset-fashion-mnist, in /usr/share/datasets/) that
+# headless), tclsh (the vendor-script tests run Vivado/Quartus scripts against a stub), and the
+# Fashion-MNIST data set (dataset-fashion-mnist, in /usr/share/datasets/) that
 # the shipped model is tested on. Skips what is already installed. Needs root (or sudo).
 set -euo pipefail
 need=()
 for tool in verilator iverilog yosys chromium; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
+command -v tclsh >/dev/null 2>&1 || need+=(tcl)
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 [ "${#need[@]}" -eq 0 ] && exit 0
 SUDO=""

@@ -6,6 +6,7 @@ import yargs from 'yargs';
 import { GenRtlError } from '../util/errors.js';
 import { cosimCmd, generateCmd, inspect, reportCmd, run, zooList, zooWrite, type TargetArgs } from './commands.js';
 import { DEFAULT_MAX_UTIL } from '../map/optimize.js';
+import { parseVendors, VENDOR_FLOWS } from '../emit/handoff.js';
 import { runDatasetCmd } from './accuracy.js';
 import { devicesCmd } from './devices.js';
 import { BINARIZE_POLICIES, DEFAULT_CALIB_LIMIT, importCmd } from './import.js';
@@ -63,9 +64,16 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
           .option('out', { type: 'string', demandOption: true, describe: 'output directory (refused if not empty, unless --force)' })
           .options(targetOptions('target FPGA (gen-rtl devices): the optimizer folds for it; adds report.txt/json/html with the fit check'))
-          .option('force', { type: 'boolean', default: false, describe: 'replace a non-empty output directory' }),
+          .option('force', { type: 'boolean', default: false, describe: 'replace a non-empty output directory' })
+          .option('vendor', {
+            type: 'string',
+            default: VENDOR_FLOWS.join(','),
+            describe: 'synthesis handoff: comma-separated vivado, quartus, yosys (scripts in vivado/, quartus/, yosys/ and a README.md), or none',
+          }),
       (a) => {
-        code = generateCmd(io, { model: a.model, out: a.out, target: targetArgs(a), force: a.force, json: a.json });
+        const v = parseVendors(a.vendor);
+        if ('error' in v) throw new UsageError(`generate: --vendor ${v.error}`);
+        code = generateCmd(io, { model: a.model, out: a.out, target: targetArgs(a), vendors: v.vendors, force: a.force, json: a.json });
       },
     )
     .command(

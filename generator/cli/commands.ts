@@ -8,6 +8,7 @@ import type { SimulatorName } from '../cosim/simulators.js';
 import { balancedFolding, resolveFolding, type Fold, type Folding } from '../emit/fold.js';
 import { buildDesign, type Design } from '../emit/design.js';
 import { generate, render } from '../emit/generate.js';
+import type { VendorFlow } from '../emit/handoff.js';
 import { lookupDevice, runDevices, type Device } from '../map/devices.js';
 import { optimizeFolding } from '../map/optimize.js';
 import { buildReport, renderReportText, reportHtmlView, type Report } from '../map/report.js';
@@ -152,6 +153,8 @@ export interface GenerateArgs {
   readonly model: string;
   readonly out: string;
   readonly target: TargetArgs;
+  /** Vendor flows of the synthesis handoff (--vendor; empty: none). */
+  readonly vendors: readonly VendorFlow[];
   readonly force: boolean;
   readonly json: boolean;
 }
@@ -204,7 +207,7 @@ export function generateCmd(io: CliIo, a: GenerateArgs): number {
   const info = readModelFile(a.model);
   const t = resolveTarget(info, a.target);
   const { device, clockMhz } = t;
-  const { files, design } = generate(info, { folding: t.chosen.folding, device: device?.name ?? null, clockMhz });
+  const { files, design } = generate(info, { folding: t.chosen.folding, device: device?.name ?? null, clockMhz, handoff: { vendors: a.vendors, device } });
   const report = device ? reportOf(design, info, device, t) : null;
   const extra = [{ path: 'folding.json', content: foldingJson(t.chosen.folding) }, ...(report ? reportFiles(report) : [])];
   writeTreeAtomic(a.out, [...files, ...extra], a.force);

@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { writeModel } from '../format/model-file.js';
 import type { ModelInfo } from '../ir/analyze.js';
+import type { Device } from '../map/devices.js';
 import { packageRoot } from '../util/paths.js';
 import { buildDesign, type Design } from './design.js';
 import type { Folding } from './fold.js';
+import { handoffFiles, type Port, type VendorFlow } from './handoff.js';
 
 export interface OutputFile {
   readonly path: string;
@@ -21,6 +23,11 @@ export interface GenerateOptions {
   readonly folding: Folding;
   readonly device: string | null;
   readonly clockMhz: number;
+  /**
+   * The synthesis handoff (vivado/, quartus/, yosys/, README.md) for these flows,
+   * targeting this device (null: the documented defaults). Absent: no handoff.
+   */
+  readonly handoff?: { readonly vendors: readonly VendorFlow[]; readonly device: Device | null };
 }
 
 export const GENERATOR = 'gen-rtl 0.1.0';
@@ -84,24 +91,42 @@ export function generate(info: ModelInfo, opts: GenerateOptions): { files: Outpu
   const sources = [...cores, topFile];
   const filelist: OutputFile = { path: 'filelist.f', content: render('filelist.f.hbs', { files: sources.map((f) => f.path) }) };
   const files = [...sources, ...mems, filelist];
+  const ports: Port[] = [
+    { name: 'clk', direction: 'in', bits: 1 },
+    { name: 'rst_n', direction: 'in', bits: 1, note: 'synchronous, active low' },
+    { name: 's_axis_tdata', direction: 'in', bits: design.inBits, note: `one pixel per beat, ${info.input.channels} uint8 channels, channel c at bits [8c+7:8c]` },
+    { name: 's_axis_tvalid', direction: 'in', bits: 1 },
+    { name: 's_axis_tready', direction: 'out', bits: 1 },
+    { name: 's_axis_tlast', direction: 'in', bits: 1, note: 'last pixel of an image (not needed)' },
+    { name: 'm_axis_tdata', direction: 'out', bits: 32, note: `${design.classes} signed logits, then the class index` },
+    { name: 'm_axis_tvalid', direction: 'out', bits: 1 },
+    { name: 'm_axis_tready', direction: 'in', bits: 1 },
+    { name: 'm_axis_tlast', direction: 'out', bits: 1, note: 'on the class beat' },
+  ];
+  const handoff = opts.handoff
+    ? handoffFiles(
+        {
+          vendors: opts.handoff.vendors,
+          device: opts.handoff.device,
+          clockMhz: opts.clockMhz,
+          header,
+          model: info.model.name,
+          top: design.top,
+          sources: sources.map((f) => f.path),
+          memories: mems.map((f) => f.path),
+          ports,
+        },
+        render,
+      )
+    : null;
+  if (handoff) files.push(...handoff.files);
   const manifest = {
     generator: GENERATOR,
     model: { name: info.model.name, sha256: modelHash },
     top: design.top,
     device: opts.device,
     clockMhz: opts.clockMhz,
-    ports: [
-      { name: 'clk', direction: 'in', bits: 1 },
-      { name: 'rst_n', direction: 'in', bits: 1, note: 'synchronous, active low' },
-      { name: 's_axis_tdata', direction: 'in', bits: design.inBits, note: `one pixel per beat, ${info.input.channels} uint8 channels, channel c at bits [8c+7:8c]` },
-      { name: 's_axis_tvalid', direction: 'in', bits: 1 },
-      { name: 's_axis_tready', direction: 'out', bits: 1 },
-      { name: 's_axis_tlast', direction: 'in', bits: 1, note: 'last pixel of an image (not needed)' },
-      { name: 'm_axis_tdata', direction: 'out', bits: 32, note: `${design.classes} signed logits, then the class index` },
-      { name: 'm_axis_tvalid', direction: 'out', bits: 1 },
-      { name: 'm_axis_tready', direction: 'in', bits: 1 },
-      { name: 'm_axis_tlast', direction: 'out', bits: 1, note: 'on the class beat' },
-    ],
+    ports,
     input: { ...info.input },
     classes: design.classes,
     stages: design.stages.map((s) => ({
@@ -115,6 +140,7 @@ export function generate(info: ModelInfo, opts: GenerateOptions): { files: Outpu
     fifos: design.fifos.map((f) => ({ ...f })),
     predictedCyclesPerImage: design.predictedCyclesPerImage,
     bottleneck: design.bottleneck,
+    ...(handoff && handoff.summary.vendors.length > 0 ? { handoff: handoff.summary } : {}),
     files: files.map((f) => ({ path: f.path, sha256: sha256(f.content) })),
   };
   files.push({ path: 'manifest.json', content: `${JSON.stringify(manifest, null, 2)}\n` });

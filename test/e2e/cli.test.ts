@@ -177,7 +177,7 @@ describe('gen-rtl generate', () => {
     expect(r.stderr).toMatch(/is not empty; use --force/);
     expect(readdirSync(out)).toEqual(['keep.txt']);
     expect(cli(tiny, '--out', out, '--force').code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['filelist.f', 'folding.json', 'manifest.json', 'mem', 'rtl']);
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'filelist.f', 'folding.json', 'manifest.json', 'mem', 'quartus', 'rtl', 'vivado', 'yosys']);
   });
 
   it('rejects an illegal folding file naming the stage, and writes nothing', () => {
