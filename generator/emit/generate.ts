@@ -94,7 +94,7 @@ export function generate(info: ModelInfo, opts: GenerateOptions): { files: Outpu
   const ports: Port[] = [
     { name: 'clk', direction: 'in', bits: 1 },
     { name: 'rst_n', direction: 'in', bits: 1, note: 'synchronous, active low' },
-    { name: 's_axis_tdata', direction: 'in', bits: design.inBits, note: `one pixel per beat, ${info.input.channels} uint8 channel${info.input.channels === 1 ? "" : "s"}, channel c at bits [8c+7:8c]` },
+    { name: 's_axis_tdata', direction: 'in', bits: design.inBits, note: `one pixel per beat, ${info.input.channels} uint8 channel${info.input.channels === 1 ? '' : 's'}, channel c at bits [8c+7:8c]` },
     { name: 's_axis_tvalid', direction: 'in', bits: 1 },
     { name: 's_axis_tready', direction: 'out', bits: 1 },
     { name: 's_axis_tlast', direction: 'in', bits: 1, note: 'last pixel of an image (not needed)' },
