@@ -11,7 +11,7 @@ import { windowOut } from '../ir/kinds.js';
 import type { ConvGeom } from '../ir/types.js';
 import type { FloatLayer, FloatModel } from '../quant/float-model.js';
 import { GenRtlError } from '../util/errors.js';
-import { ELEM_FLOAT, readOnnx, tensorValues, type ConstTensor, type OnnxGraph, type OnnxNode } from './proto.js';
+import { ELEM_FLOAT, q, readOnnx, tensorValues, type ConstTensor, type OnnxGraph, type OnnxNode } from './proto.js';
 
 /** What `gen-rtl import` can read, for error messages. */
 export const SUPPORTED_OPS = [
@@ -111,10 +111,10 @@ class Importer {
   private input(): Draft {
     const { file, inputs } = this.g;
     if (inputs.length !== 1) {
-      throw new GenRtlError(file, `has ${inputs.length} graph inputs (${inputs.map((i) => `"${i.name}"`).join(', ')}); gen-rtl takes one image input`);
+      throw new GenRtlError(file, `has ${inputs.length} graph inputs (${inputs.map((i) => `${q(i.name)}`).join(', ')}); gen-rtl takes one image input`);
     }
     const v = inputs[0]!;
-    const where = `${file}: graph input "${v.name}"`;
+    const where = `${file}: graph input ${q(v.name)}`;
     if (v.elemType !== ELEM_FLOAT) throw new GenRtlError(where, `has element type ${v.elemType}; a float (type 1) NCHW image is expected`);
     if (!v.dims || v.dims.length !== 4) throw new GenRtlError(where, `has shape ${v.dims ? `[${v.dims.join(', ')}]` : 'unknown'}; expected [N, C, H, W]`);
     const [, c, h, w] = v.dims;
@@ -132,8 +132,8 @@ class Importer {
     const { file, outputs } = this.g;
     if (outputs.length !== 1) throw new GenRtlError(file, `has ${outputs.length} graph outputs; gen-rtl takes one (the logits)`);
     const out = this.values.get(outputs[0]!.name);
-    if (!out) throw new GenRtlError(file, `graph output "${outputs[0]!.name}" is not produced by any node`);
-    if (!isAct(out)) throw new GenRtlError(file, `graph output "${outputs[0]!.name}" is a constant`);
+    if (!out) throw new GenRtlError(file, `graph output ${q(outputs[0]!.name)} is not produced by any node`);
+    if (!isAct(out)) throw new GenRtlError(file, `graph output ${q(outputs[0]!.name)} is a constant`);
     if (out.act.kind === 'input') throw new GenRtlError(file, 'the graph output is the input image; there is nothing to compile');
 
     // Keep only what the output depends on.
@@ -209,19 +209,19 @@ class Importer {
     const name = n.inputs[i];
     if (!name) throw new GenRtlError(n.where, `input ${i} is missing`);
     const v = this.values.get(name);
-    if (!v) throw new GenRtlError(n.where, `input "${name}" is neither a graph input, an initializer nor the output of an earlier node`);
+    if (!v) throw new GenRtlError(n.where, `input ${q(name)} is neither a graph input, an initializer nor the output of an earlier node`);
     return v;
   }
 
   private act(n: OnnxNode, i: number): { act: Draft; flat: boolean } {
     const v = this.value(n, i);
-    if (!isAct(v)) throw new GenRtlError(n.where, `input "${n.inputs[i]}" is a constant; gen-rtl needs it to be computed from the image (constant folding is not supported)`);
+    if (!isAct(v)) throw new GenRtlError(n.where, `input ${q(n.inputs[i])} is a constant; gen-rtl needs it to be computed from the image (constant folding is not supported)`);
     return v;
   }
 
   private constant(n: OnnxNode, i: number, what: string): ConstTensor {
     const v = this.value(n, i);
-    if (isAct(v)) throw new GenRtlError(n.where, `${what} "${n.inputs[i]}" is not an initializer: it must be a constant stored in the file, not computed`);
+    if (isAct(v)) throw new GenRtlError(n.where, `${what} ${q(n.inputs[i])} is not an initializer: it must be a constant stored in the file, not computed`);
     return (v as { constant: ConstTensor }).constant;
   }
 
@@ -247,14 +247,14 @@ class Importer {
 
   private noUnusedOutputs(n: OnnxNode): void {
     for (const o of n.outputs.slice(1)) {
-      if (o && (this.uses.get(o) ?? 0) > 0) throw new GenRtlError(n.where, `output "${o}" is used, but gen-rtl only computes the first output of ${n.opType}`);
+      if (o && (this.uses.get(o) ?? 0) > 0) throw new GenRtlError(n.where, `output ${q(o)} is used, but gen-rtl only computes the first output of ${q(n.opType, false)}`);
     }
   }
 
   // ------------------------------------------------------------ nodes
 
   private node(n: OnnxNode): void {
-    if (n.domain && n.domain !== 'ai.onnx') throw new GenRtlError(n.where, `is in operator domain "${n.domain}"; only the default ONNX domain is supported`);
+    if (n.domain && n.domain !== 'ai.onnx') throw new GenRtlError(n.where, `is in operator domain ${q(n.domain)}; only the default ONNX domain is supported`);
     switch (n.opType) {
       case 'Constant':
         return this.constantNode(n);
@@ -285,7 +285,7 @@ class Importer {
         this.noUnusedOutputs(n);
         return this.set(n, this.value(n, 0));
       default:
-        throw new GenRtlError(n.where, `op type ${n.opType} is not supported; gen-rtl imports ${SUPPORTED_OPS.join(', ')}`);
+        throw new GenRtlError(n.where, `op type ${q(n.opType, false)} is not supported; gen-rtl imports ${SUPPORTED_OPS.join(', ')}`);
     }
   }
 
@@ -316,13 +316,13 @@ class Importer {
     if (x.flat) throw new GenRtlError(n.where, 'its input is flattened; Conv needs an image tensor');
     const W = this.constant(n, 1, 'weight');
     const s = x.act.shape;
-    if (W.dims.length !== 4) throw new GenRtlError(n.where, `weight "${W.name}" has shape [${W.dims.join(', ')}]; a 2-D convolution's is [Cout, Cin/groups, k, k]`);
+    if (W.dims.length !== 4) throw new GenRtlError(n.where, `weight ${q(W.name)} has shape [${W.dims.join(', ')}]; a 2-D convolution's is [Cout, Cin/groups, k, k]`);
     const [cout, cinG, kh, kw] = W.dims as [number, number, number, number];
     const groups = n.attrs.int('group', 1);
     const win = this.window(n, [kh, kw]);
-    if (kh !== win.kernel || kw !== win.kernel) throw new GenRtlError(n.where, `weight "${W.name}" is ${kh}x${kw} but kernel_shape says ${win.kernel}x${win.kernel}`);
+    if (kh !== win.kernel || kw !== win.kernel) throw new GenRtlError(n.where, `weight ${q(W.name)} is ${kh}x${kw} but kernel_shape says ${win.kernel}x${win.kernel}`);
     if (groups < 1 || cinG * groups !== s.c || cout % groups !== 0) {
-      throw new GenRtlError(n.where, `weight "${W.name}" [${W.dims.join(', ')}] with group=${groups} does not fit an input of ${s.c} channels`);
+      throw new GenRtlError(n.where, `weight ${q(W.name)} [${W.dims.join(', ')}] with group=${groups} does not fit an input of ${s.c} channels`);
     }
     const b = n.inputs[2] ? this.constant(n, 2, 'bias').data : new Float64Array(cout);
     if (b.length !== cout) throw new GenRtlError(n.where, `bias has ${b.length} values for ${cout} output channels`);
@@ -379,7 +379,7 @@ class Importer {
       this.values.set(n.outputs[0]!, v);
       return;
     }
-    throw new GenRtlError(n.where, `Relu after "${v.act.name}" (${v.act.kind}) cannot be fused: gen-rtl fuses a ReLU into the Conv, Gemm, Add or pool right before it when nothing else reads that layer's output`);
+    throw new GenRtlError(n.where, `Relu after ${q(v.act.name)} (${v.act.kind}) cannot be fused: gen-rtl fuses a ReLU into the Conv, Gemm, Add or pool right before it when nothing else reads that layer's output`);
   }
 
   private addNode(n: OnnxNode): void {
@@ -423,7 +423,7 @@ class Importer {
     }
     const C = d.shape.c;
     const perChannel = t.data.length === C && t.dims.filter((x) => x !== 1).length <= 1;
-    if (t.data.length !== 1 && !perChannel) throw new GenRtlError(n.where, `constant "${t.name}" of shape [${t.dims.join(', ')}] is not one value per channel (${C})`);
+    if (t.data.length !== 1 && !perChannel) throw new GenRtlError(n.where, `constant ${q(t.name)} of shape [${t.dims.join(', ')}] is not one value per channel (${C})`);
     for (let c = 0; c < C; c++) d.b[c]! += t.data.length === 1 ? t.data[0]! : t.data[c]!;
     this.set(n, { act: d, flat: (this.value(n, 1 - constIndex) as { flat: boolean }).flat });
     d.out = n.outputs[0]!;
@@ -496,10 +496,10 @@ class Importer {
       alpha = n.attrs.float('alpha', 1);
       beta = n.attrs.float('beta', 1);
     }
-    if (B.dims.length !== 2) throw new GenRtlError(n.where, `weight "${B.name}" has shape [${B.dims.join(', ')}]; expected a matrix`);
+    if (B.dims.length !== 2) throw new GenRtlError(n.where, `weight ${q(B.name)} has shape [${B.dims.join(', ')}]; expected a matrix`);
     const [rows, cols] = B.dims as [number, number];
     const [kIn, cout] = transB ? [cols, rows] : [rows, cols];
-    if (kIn !== cin) throw new GenRtlError(n.where, `weight "${B.name}" [${B.dims.join(', ')}] takes ${kIn} features but its input has ${cin} (${s.c}x${s.h}x${s.w})`);
+    if (kIn !== cin) throw new GenRtlError(n.where, `weight ${q(B.name)} [${B.dims.join(', ')}] takes ${kIn} features but its input has ${cin} (${s.c}x${s.h}x${s.w})`);
     // [cout][cin], cin permuted from PyTorch's flattened CHW to the hardware's HWC.
     const w = new Float64Array(cout * cin);
     for (let o = 0; o < cout; o++) {
@@ -513,7 +513,7 @@ class Importer {
     const b = new Float64Array(cout);
     if (n.opType === 'Gemm' && n.inputs[2]) {
       const C = this.constant(n, 2, 'bias');
-      if (C.data.length !== cout && C.data.length !== 1) throw new GenRtlError(n.where, `bias "${C.name}" has ${C.data.length} values for ${cout} outputs`);
+      if (C.data.length !== cout && C.data.length !== 1) throw new GenRtlError(n.where, `bias ${q(C.name)} has ${C.data.length} values for ${cout} outputs`);
       for (let o = 0; o < cout; o++) b[o] = beta * C.data[C.data.length === 1 ? 0 : o]!;
     }
     this.add({ kind: 'fc', name: this.layerName(n, B.name), shape: { c: cout, h: 1, w: 1 }, out: n.outputs[0]!, where: n.where, input: x.act, w, b, relu: false }, true);
@@ -582,7 +582,7 @@ function metaList(g: OnnxGraph, key: string): number[] | undefined {
   const v = g.metadata.get(key);
   if (v === undefined) return undefined;
   const xs = v.split(',').map((s) => Number(s.trim()));
-  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw new GenRtlError(`${g.file}: metadata "${key}"`, `is not a comma-separated list of numbers: ${JSON.stringify(v)}`);
+  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw new GenRtlError(`${g.file}: metadata ${q(key)}`, `is not a comma-separated list of numbers: ${JSON.stringify(v)}`);
   return xs;
 }
 

@@ -9,6 +9,16 @@ import onnxProto from 'onnx-proto';
 import { GenRtlError } from '../util/errors.js';
 
 const { onnx } = onnxProto;
+
+/**
+ * A name from the file as it appears in a message: JSON-quoted (control characters escaped, so
+ * the message stays on one line) and cut at 80 characters; `quoted` false drops the quotes.
+ */
+export function q(s: string, quoted = true): string {
+  const cut = s.length > 80 ? `${s.slice(0, 80)}...` : s;
+  const j = JSON.stringify(cut);
+  return quoted ? j : j.slice(1, -1);
+}
 type AttributeProto = onnxProto.onnx.IAttributeProto;
 type TensorProto = onnxProto.onnx.ITensorProto;
 
@@ -83,7 +93,7 @@ export class Attributes {
 
   private get(name: string, type: number, typeName: string): AttributeProto | undefined {
     const a = this.byName.get(name);
-    if (a && a.type !== type) throw new GenRtlError(this.where, `attribute "${name}" must be ${typeName} (AttributeProto type ${type}), got type ${a.type ?? 'unset'}`);
+    if (a && a.type !== type) throw new GenRtlError(this.where, `attribute ${q(name)} must be ${typeName} (AttributeProto type ${type}), got type ${a.type ?? 'unset'}`);
     return a;
   }
 
@@ -129,18 +139,19 @@ export function tensorValues(t: TensorProto, where: string): ConstTensor {
   const name = t.name ?? '';
   const dims = (t.dims ?? []).map(num);
   const count = dims.reduce((a, b) => a * b, 1);
-  const what = `${where}: tensor "${name}"`;
+  const what = `${where}: tensor ${q(name)}`;
   if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new GenRtlError(what, `has invalid dimensions [${dims.join(', ')}]`);
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     throw new GenRtlError(what, 'keeps its data in an external file; export the model with all weights inside the .onnx (save_as_external_data=False)');
   }
   const type = t.dataType ?? 0;
-  const data = new Float64Array(count);
   const raw = t.rawData;
   if (raw && raw.length > 0) {
     const size = RAW_SIZE[type];
     if (size === undefined) throw new GenRtlError(what, `has data type ${DT[type] ?? type}; supported: FLOAT, DOUBLE, FLOAT16, INT32, INT64`);
+    // Checked before anything is allocated from the declared dimensions.
     if (raw.length !== count * size) throw new GenRtlError(what, `raw_data holds ${raw.length} bytes, but ${count} values of ${DT[type]} need ${count * size}`);
+    const data = new Float64Array(count);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count; i++) {
       switch (type) {
@@ -183,6 +194,7 @@ export function tensorValues(t: TensorProto, where: string): ConstTensor {
       throw new GenRtlError(what, `has data type ${DT[type] ?? type}; supported: FLOAT, DOUBLE, FLOAT16, INT32, INT64`);
   }
   if (values.length !== count) throw new GenRtlError(what, `holds ${values.length} values, but its dimensions [${dims.join(', ')}] need ${count}`);
+  const data = new Float64Array(count);
   for (let i = 0; i < count; i++) data[i] = values[i]!;
   return { name, dims, data };
 }
@@ -215,7 +227,7 @@ export function readOnnx(bytes: Uint8Array, file: string): OnnxGraph {
   const nodes: OnnxNode[] = (g.node ?? []).map((n, i) => {
     const name = n.name || `#${i}`;
     const opType = n.opType ?? '';
-    const where = `${file}: node "${name}" (${opType})`;
+    const where = `${file}: node ${q(name)} (${q(opType, false)})`;
     return { name, opType, domain: n.domain ?? '', inputs: n.input ?? [], outputs: n.output ?? [], attrs: new Attributes(n.attribute ?? [], where), where };
   });
   const metadata = new Map<string, string>();
