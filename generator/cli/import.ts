@@ -130,12 +130,13 @@ export function importCmd(io: CliIo, a: ImportArgs): void {
     accuracy.float = { top1: f.accuracy, count: f.count, dataset };
     accuracy.integer = { top1: i.accuracy, count: i.count, dataset };
   }
+  // The importer's own notes (merged blocks, folded batch norms) are in the provenance already.
   const notes = [
-    ...g.notes,
+    ...q.model.provenance.notes,
     `binarize ${a.binarize}; activation scales calibrated on ${calib.source}`,
     `float vs integer on the calibration images: same class on ${agree.sameClass} of ${agree.images}`,
   ];
-  const model: Model = { ...q.model, provenance: { ...q.model.provenance, accuracy, notes: [...q.model.provenance.notes, ...notes] } };
+  const model: Model = { ...q.model, provenance: { ...q.model.provenance, accuracy, notes } };
   const info = analyze(model);
   const bytes = writeModel(info);
   writeFileAtomic(a.out, bytes);

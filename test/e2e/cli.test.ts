@@ -402,6 +402,7 @@ describe('gen-rtl import (ONNX)', () => {
     expect(j.quantization.binary.map((e: { kernel: number }) => e.kernel)).toEqual([3]);
     expect(j.agreement.images).toBe(4);
     expect(j.notes.join(' ')).toMatch(/folded \d+ BatchNormalization/);
+    expect(new Set(j.notes).size).toBe(j.notes.length);
     expect(j.accuracy.integer.count).toBe(4);
     const inspect = cli('inspect', out, '--json');
     expect(inspect.code, inspect.stderr).toBe(0);
