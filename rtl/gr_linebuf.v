@@ -162,6 +162,11 @@ module gr_linebuf #(
   reg [IRW-1:0] irow_base;        // outer * INNER
   reg [AW-1:0]  win_addr0;        // memory slot of row vrow (mod R), times W
   reg [AW-1:0]  row_addr;         // memory slot of row vrow + ky (mod R), times W
+  // The window-row quantities below, registered with the row and column they belong to, so that the
+  // readiness test compares registers only (from vrow it was the critical path on an iCE40).
+  reg signed [PW:0]   dlast;      // dlast_of(vrow)
+  reg signed [PW:0]   dbase;      // dbase_of(vrow)
+  reg signed [PW-1:0] lastc;      // lastc_of(hcol)
 
   // 32-bit views for the window arithmetic (all small numbers).
   wire signed [31:0] vrow_i   = {{(32-PW){vrow[PW-1]}}, vrow};
@@ -172,10 +177,34 @@ module gr_linebuf #(
   wire signed [31:0] kx_i     = $signed({{(32-KW){1'b0}}, kx});
 
   // Window readiness: rows top..lastr and columns up to lastc of the image must have arrived.
-  wire signed [31:0] top_i    = (vrow_i > 0) ? vrow_i : 32'sd0;
-  wire signed [31:0] lastr_i  = (vrow_i + K - 1 > H - 1) ? H - 1 : vrow_i + K - 1;
-  wire signed [31:0] dlast_i  = lastr_i - top_i;
-  wire signed [31:0] lastc_i  = (hcol_i + K - 1 > W - 1) ? W - 1 : hcol_i + K - 1;
+  // The row and column arithmetic is XW bits wide (positions need PW; one more for their sums),
+  // not 32: on an iCE40 every bit is a carry-chain cell on the critical path.
+  localparam integer XW = PW + 1;
+  localparam integer H_M1 = H - 1;
+  localparam signed [XW-1:0] ZERO_X  = {XW{1'b0}};
+  localparam signed [XW-1:0] K_M1_X  = K_M1[XW-1:0];
+  localparam signed [XW-1:0] H_M1_X  = H_M1[XW-1:0];
+  localparam signed [XW-1:0] W_M1_X  = W_M1[XW-1:0];
+  localparam signed [XW-1:0] SS_X    = SS[XW-1:0];
+  localparam signed [XW-1:0] VLAST_X = VLAST[XW-1:0];
+  localparam signed [XW-1:0] DBASE_X = DBASE_IMG[XW-1:0];
+  localparam signed [XW-1:0] NEG_P_X = NEG_P[XW-1:0];
+  function signed [XW-1:0] top_of(input signed [XW-1:0] v);    // first image row of window row v
+    top_of = (v > ZERO_X) ? v : ZERO_X;
+  endfunction
+  function signed [XW-1:0] dlast_of(input signed [XW-1:0] v);  // its last image row, minus top_of(v)
+    dlast_of = ((v + K_M1_X > H_M1_X) ? H_M1_X : v + K_M1_X) - top_of(v);
+  endfunction
+  function signed [XW-1:0] lastc_of(input signed [XW-1:0] c);  // last image column of window column c
+    lastc_of = (c + K_M1_X > W_M1_X) ? W_M1_X : c + K_M1_X;
+  endfunction
+  function signed [XW-1:0] dbase_of(input signed [XW-1:0] v);  // first-needed-row advance after window row v
+    dbase_of = (v == VLAST_X) ? DBASE_X : top_of(v + SS_X) - top_of(v);
+  endfunction
+
+  wire signed [31:0] dlast_i = {{(31-PW){dlast[PW]}}, dlast};
+  wire signed [31:0] dbase_i = {{(31-PW){dbase[PW]}}, dbase};
+  wire signed [31:0] lastc_i = {{(32-PW){lastc[PW-1]}}, lastc};
   wire win_ready = (lag_i > dlast_i) || (lag_i == dlast_i && incol_i > lastc_i);
 
   wire issue = win_ready && st_ready;
@@ -215,9 +244,18 @@ module gr_linebuf #(
                                             wrap_add(win_addr0, SS * W);
 
   // First-needed-row advance when the window row changes.
-  wire signed [31:0] top_next_i = (vrow_i + SS > 0) ? vrow_i + SS : 32'sd0;
-  wire signed [31:0] dbase_i    = oy_end ? DBASE_IMG : top_next_i - top_i;
   wire signed [31:0] lag_next_i = lag_i + (in_row_done ? 32'sd1 : 32'sd0) - ((issue && row_end) ? dbase_i : 32'sd0);
+  // The next window row and column, and their registered quantities.
+  wire signed [XW-1:0] vrow_x       = {vrow[PW-1], vrow};
+  wire signed [XW-1:0] hcol_x       = {hcol[PW-1], hcol};
+  wire signed [XW-1:0] vrow_next_x  = oy_end ? NEG_P_X : vrow_x + SS_X;
+  wire signed [XW-1:0] hcol_next_x  = ox_end ? NEG_P_X : hcol_x + SS_X;
+  wire signed [XW-1:0] dlast_next_x = dlast_of(vrow_next_x);
+  wire signed [XW-1:0] dbase_next_x = dbase_of(vrow_next_x);
+  wire signed [XW-1:0] lastc_next_x = lastc_of(hcol_next_x);
+  localparam signed [XW-1:0] DLAST0 = dlast_of(NEG_P_X);
+  localparam signed [XW-1:0] DBASE0 = dbase_of(NEG_P_X);
+  localparam signed [XW-1:0] LASTC0 = lastc_of(NEG_P_X);
 
   always @(posedge clk) begin
     if (!rst_n) begin
@@ -238,6 +276,9 @@ module gr_linebuf #(
       irow_base <= {IRW{1'b0}};
       win_addr0 <= WIN0_A;
       row_addr  <= WIN0_A;
+      dlast     <= DLAST0;
+      dbase     <= DBASE0;
+      lastc     <= LASTC0[PW-1:0];
       st_valid  <= 1'b0;
     end else begin
       // input side
@@ -269,11 +310,14 @@ module gr_linebuf #(
           end
         end
         if (pix_end) begin
-          hcol <= ox_end ? MINUS_P : hcol + SS[PW-1:0];
+          hcol  <= ox_end ? MINUS_P : hcol + SS[PW-1:0];
+          lastc <= lastc_next_x[PW-1:0];
         end
         if (row_end) begin
           vrow      <= oy_end ? MINUS_P : vrow + SS[PW-1:0];
           win_addr0 <= win_addr0_next;
+          dlast     <= dlast_next_x;
+          dbase     <= dbase_next_x;
         end
       end
     end
@@ -302,7 +346,8 @@ module gr_linebuf #(
     .clk(clk), .we(in_fire), .waddr(wr_addr), .wdata(s_tdata), .re(issue), .raddr(rd_addr), .q(st_data)
   );
 
-  wire unused_hi = ^{rd_addr_i[31:AW], lag_next_i[31:LW], isel_u[31:ISW], irow_u[31:IRW]};
+  wire unused_hi = ^{rd_addr_i[31:AW], lag_next_i[31:LW], isel_u[31:ISW], irow_u[31:IRW], vrow_next_x, hcol_next_x,
+                     lastc_next_x[XW-1:PW]};
 endmodule
 
 `default_nettype wire

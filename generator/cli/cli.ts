@@ -82,7 +82,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       (y) =>
         y
           .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
-          .option('sim', { choices: ['verilator', 'iverilog'] as const, default: 'verilator' as const, describe: 'simulator' })
+          .option('sim', {
+            choices: ['verilator', 'iverilog'] as const,
+            describe: 'simulator (default verilator; with --netlist and no iCE40 --device, iverilog: Verilator 5.006 does not simulate generic Yosys netlists correctly)',
+          })
           .option('images', { type: 'number', describe: 'number of seeded random images (default 3)' })
           .option('input', { type: 'string', describe: 'one image: PNG, NPY or IDX (with --index)' })
           .option('index', { type: 'number', describe: 'image index in --input' })
@@ -93,10 +96,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .option('stall', { type: 'number', default: 0.2, describe: 'probability of a stall cycle on input valid and output ready' })
           .options(targetOptions('target FPGA: co-simulate the folding the optimizer chooses for it'))
           .option('trace', { type: 'string', describe: 'write a waveform (FST under Verilator, VCD under Icarus)' })
+          .option('netlist', {
+            type: 'boolean',
+            default: false,
+            describe: "simulate the Yosys netlist instead of the RTL, with Yosys' cell models: synth_ice40 -dsp for an iCE40 --device (its bitstream's flow), Yosys' generic synth otherwise",
+          })
           .option('work', { type: 'string', describe: 'work directory for the design and the simulator build (default: a new temporary one)' }),
-      (a) => {
+      async (a) => {
         if (a.labels !== undefined && a.dataset === undefined) throw new UsageError('cosim: --labels labels the images of --dataset; give --dataset IMAGES too');
-        code = cosimCmd(io, {
+        code = await cosimCmd(io, {
           model: a.model,
           sim: a.sim,
           images: a.images,
@@ -110,6 +118,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           target: targetArgs(a),
           trace: a.trace,
           work: a.work,
+          netlist: a.netlist,
           json: a.json,
         });
       },
@@ -223,17 +232,21 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     )
     .command(
       'synth <model>',
-      'synthesize the generated design (Yosys) and print estimated next to synthesized LUT, FF, DSP and BRAM36',
+      'synthesize the generated design (Yosys) and print estimated next to synthesized LUT, FF, DSP and BRAM36; --tool ice40: place, route and pack it for an iCE40 UltraPlus (nextpnr-ice40, icepack)',
       (y) =>
         y
           .positional('model', { type: 'string', demandOption: true, describe: '.sepb file' })
-          .option('tool', { choices: SYNTH_TOOLS, default: 'yosys' as const, describe: 'synthesis tool' })
+          .option('tool', {
+            choices: SYNTH_TOOLS,
+            default: 'yosys' as const,
+            describe: 'yosys: synthesis and cell counts; ice40: Yosys, nextpnr-ice40 and icepack to a .bin bitstream in --work (iCE40 UltraPlus, e.g. --device up5k)',
+          })
           .option('device', { type: 'string', demandOption: true, describe: 'target FPGA (gen-rtl devices): picks synth_xilinx -family xc7/xcup, synth_intel_alm or synth_ice40' })
           .option('device-file', { type: 'string', describe: 'a JSON device description added to the known devices' })
-          .option('clock-mhz', { type: 'number', describe: "clock in MHz (default: the device's planning hint)" })
+          .option('clock-mhz', { type: 'number', describe: "clock in MHz (default: the device's planning hint); --tool ice40: nextpnr's target, exit 1 when missed" })
           .option('fold', { type: 'string', default: 'auto', describe: 'folding: auto (the optimizer on --device, as report uses), balanced or a JSON file' })
-          .option('work', { type: 'string', describe: 'work directory for the design, the Yosys script and its log (default: a new temporary one)' })
-          .option('timeout', { type: 'number', describe: 'stop Yosys after this many seconds (default 3600)' }),
+          .option('work', { type: 'string', describe: 'work directory for the design, the scripts, logs, netlists and the bitstream (default: a new temporary one)' })
+          .option('timeout', { type: 'number', describe: 'stop each tool after this many seconds (default 3600)' }),
       async (a) => {
         code = await synthCmd(io, {
           model: a.model,

@@ -3,7 +3,8 @@
  * result it prints; only the CLI edge turns errors into exit codes.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { cosim, type CosimResult } from '../cosim/cosim.js';
+import { cosim, cosimNetlist, type CosimResult } from '../cosim/cosim.js';
+import { netlistFlow } from '../synth/netlist.js';
 import type { SimulatorName } from '../cosim/simulators.js';
 import { balancedFolding, resolveFolding, type Fold, type Folding } from '../emit/fold.js';
 import { buildDesign, type Design } from '../emit/design.js';
@@ -235,7 +236,8 @@ export function generateCmd(io: CliIo, a: GenerateArgs): number {
 
 export interface CosimArgs {
   readonly model: string;
-  readonly sim: SimulatorName;
+  /** Default: verilator, except for a generic netlist (iverilog). */
+  readonly sim: SimulatorName | undefined;
   readonly images: number | undefined;
   readonly input: string | undefined;
   readonly index: number | undefined;
@@ -248,6 +250,8 @@ export interface CosimArgs {
   readonly target: TargetArgs;
   readonly trace: string | undefined;
   readonly work: string | undefined;
+  /** Simulate the Yosys netlist (the device family's flow) instead of the RTL. */
+  readonly netlist: boolean;
   readonly json: boolean;
 }
 
@@ -309,13 +313,21 @@ export function renderCosimAccuracy(a: CosimAccuracy): string {
   return `accuracy on ${a.count} image${a.count === 1 ? '' : 's'}: hardware ${percent(a.hardware)} (${a.hardwareCorrect}/${a.count}), integer reference ${percent(a.reference)} (${a.referenceCorrect}/${a.count})${differ}\n`;
 }
 
-export function cosimCmd(io: CliIo, a: CosimArgs): number {
+export async function cosimCmd(io: CliIo, a: CosimArgs): Promise<number> {
   if (!(a.stall >= 0 && a.stall < 1)) throw new GenRtlError('--stall', `must be a probability in [0, 1), got ${a.stall}`);
   const info = readModelFile(a.model);
-  const folding = resolveTarget(info, a.target).chosen.folding;
+  const target = resolveTarget(info, a.target);
+  const folding = target.chosen.folding;
   const { images, labeled } = cosimImages(info, a);
-  const r = cosim(info, {
-    simulator: a.sim,
+  const generic = a.netlist && netlistFlow(target.device).library === 'generic';
+  if (generic && a.sim === 'verilator') {
+    throw new GenRtlError(
+      '--netlist --sim verilator',
+      `${target.device === null ? 'without a device' : `for ${target.device.name}`} the netlist is Yosys' generic one (synth -flatten), which Verilator 5.006 does not simulate like Icarus (it mismatches where Icarus is bit-exact); use --sim iverilog, or an iCE40 --device (synth_ice40, Verilator or Icarus)`,
+    );
+  }
+  const opts = {
+    simulator: a.sim ?? (generic ? ('iverilog' as const) : ('verilator' as const)),
     images,
     folding,
     seed: a.seed,
@@ -323,7 +335,8 @@ export function cosimCmd(io: CliIo, a: CosimArgs): number {
     ...(a.work !== undefined ? { workDir: a.work } : {}),
     ...(a.trace !== undefined ? { trace: a.trace } : {}),
     ...(io.isTty && !a.json ? { progress: (m: string) => io.stderr(`${m}...\n`) } : {}),
-  });
+  };
+  const r = a.netlist ? await cosimNetlist(info, { ...opts, device: target.device }) : cosim(info, opts);
   const ok = r.mismatches === 0 && r.status === 'ok';
   const accuracy = labeled ? cosimAccuracy(r, labeled.labels, info.model.classes.length) : null;
   if (a.json) {
@@ -331,14 +344,15 @@ export function cosimCmd(io: CliIo, a: CosimArgs): number {
     printJson(io, { ...rest, ...(accuracy ? { accuracy } : {}) });
   } else {
     const m = r.firstMismatch;
-    io.stdout(`cosim ${r.model} under ${r.simulator}: ${r.images} image(s), ${r.mismatches} mismatch(es), simulation ${r.status}\n`);
+    const what = r.netlist ? `, the Yosys netlist (${r.netlist.command}, ${r.netlist.synthSeconds.toFixed(0)} s),` : '';
+    io.stdout(`cosim ${r.model}${what} under ${r.simulator}: ${r.images} image(s), ${r.mismatches} mismatch(es), simulation ${r.status}\n`);
     if (m) io.stdout(`first mismatch: image ${m.image}, ${m.output}: expected ${m.expected}, got ${m.got ?? 'nothing'}\n`);
     const lm = r.firstLayerMismatch;
     if (lm) io.stdout(`first differing layer: "${lm.layer}" (${lm.kind}), image ${lm.image}, pixel (y ${lm.pixel.y}, x ${lm.pixel.x}), channel ${lm.channel}: expected ${lm.expected}, got ${lm.got ?? 'nothing'}\n`);
     const pct = r.cyclesPerImage !== null ? ` (${(((r.cyclesPerImage - r.predictedCyclesPerImage) / r.predictedCyclesPerImage) * 100).toFixed(1)} %)` : '';
     io.stdout(`cycles/image: measured ${r.cyclesPerImage ?? 'n/a (one image)'} vs predicted ${r.predictedCyclesPerImage}${pct}; latency ${r.latencyCycles ?? 'n/a'} cycles\n`);
     if (accuracy) io.stdout(renderCosimAccuracy(accuracy));
-    io.stdout(`build ${r.buildSeconds.toFixed(1)} s, run ${r.runSeconds.toFixed(1)} s; design in ${r.designDir}\n`);
+    io.stdout(`build ${r.buildSeconds.toFixed(1)} s, run ${r.runSeconds.toFixed(1)} s; design in ${r.designDir}${r.netlist ? `, netlist ${r.netlist.file}` : ''}\n`);
   }
   return ok ? 0 : 1;
 }

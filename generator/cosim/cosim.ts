@@ -2,11 +2,12 @@
  * gen-rtl cosim: generate the design, build a simulator, stream images with
  * random stalls on both ends and compare every output beat with the integer
  * reference. Mismatches name the image, the output (logit or class), expected
- * and got; cycles per image are measured next to the prediction.
+ * and got; cycles per image are measured next to the prediction. cosimNetlist()
+ * does the same with the design's Yosys netlist in place of its RTL.
  */
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ModelInfo } from '../ir/analyze.js';
 import type { Folding } from '../emit/fold.js';
 import { tapFile, type Design } from '../emit/design.js';
@@ -15,6 +16,8 @@ import { runInteger } from '../reference/integer.js';
 import { argmax } from '../reference/kernels.js';
 import type { Pixels } from '../reference/run.js';
 import { writeTreeAtomic } from '../util/files.js';
+import type { Device } from '../map/devices.js';
+import { netlistFlow, synthNetlist, type Netlist } from '../synth/netlist.js';
 import { buildSimulator, runSimulator, type SimRunOptions, type SimulatorName } from './simulators.js';
 
 export interface CosimOptions {
@@ -75,6 +78,8 @@ export interface CosimResult {
   readonly buildSeconds: number;
   readonly runSeconds: number;
   readonly designDir: string;
+  /** With --netlist: what was simulated instead of the RTL. */
+  readonly netlist: { readonly command: string; readonly file: string; readonly cellModels: readonly string[]; readonly synthSeconds: number; readonly log: string } | null;
 }
 
 /** One input beat per pixel: channel c in bits [8c+7:8c]. */
@@ -99,18 +104,61 @@ function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
-  const work = opts.workDir ?? mkdtempSync(join(tmpdir(), 'gen-rtl-cosim-'));
+interface Prepared {
+  readonly work: string;
+  readonly designDir: string;
+  readonly design: Design;
+  /** The design's Verilog sources, in filelist order. */
+  readonly sources: readonly string[];
+}
+
+function prepare(info: ModelInfo, opts: CosimOptions): Prepared {
+  // Absolute: Yosys (--netlist) runs in the design directory and writes beside it.
+  const work = resolve(opts.workDir ?? mkdtempSync(join(tmpdir(), 'gen-rtl-cosim-')));
   mkdirSync(work, { recursive: true });
   const designDir = join(work, 'design');
   const { files, design } = generate(info, { folding: opts.folding, device: null, clockMhz: 100 });
   writeTreeAtomic(designDir, files, true);
   opts.afterGenerate?.(designDir);
+  return { work, designDir, design, sources: files.filter((f) => f.path.endsWith('.v')).map((f) => f.path) };
+}
 
+/** The RTL against the integer reference. */
+export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
+  const p = prepare(info, opts);
+  return compare(info, p, p.designDir, opts, null);
+}
+
+export interface NetlistCosimOptions extends CosimOptions {
+  /** The device: an iCE40 gets synth_ice40 (its bitstream's flow), any other or none Yosys' generic synth (synth/netlist.ts). */
+  readonly device: Device | null;
+  readonly synthTimeoutSeconds?: number;
+}
+
+/**
+ * The Yosys netlist of the design (synth/netlist.ts, `write_verilog -noattr`) against the integer
+ * reference, simulated with Yosys' cell models: the same stimulus, stalls and comparisons as
+ * cosim(). A mismatch is not localized to a layer (the netlist has no per-stage taps).
+ */
+export async function cosimNetlist(info: ModelInfo, opts: NetlistCosimOptions): Promise<CosimResult> {
+  const flow = netlistFlow(opts.device);
+  const p = prepare(info, opts);
+  opts.progress?.(`synthesizing ${p.design.top} (${flow.command})`);
+  const netlist = await synthNetlist(p.designDir, p.sources, p.design.top, flow, join(p.work, 'netlist'), opts.synthTimeoutSeconds);
+  return compare(info, p, netlist.dir, opts, netlist);
+}
+
+function compare(info: ModelInfo, p: Prepared, simDir: string, opts: CosimOptions, netlist: Netlist | null): CosimResult {
+  const { work, designDir, design } = p;
   const classes = design.classes;
   const expected = opts.images.map((px) => runInteger(info, px));
-  opts.progress?.(`building ${opts.simulator} model of ${design.top}`);
-  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}`), trace: Boolean(opts.trace) });
+  const what = netlist ? 'netlist' : 'RTL';
+  opts.progress?.(`building ${opts.simulator} model of the ${what} of ${design.top}`);
+  const build = buildSimulator(opts.simulator, simDir, design.top, design.inBits, {
+    buildDir: join(work, `build-${opts.simulator}${netlist ? '-netlist' : ''}`),
+    trace: Boolean(opts.trace),
+    ...(netlist ? { defines: netlist.defines, noWarn: netlist.noWarn } : {}),
+  });
   opts.progress?.(`simulating ${opts.images.length} image(s)`);
   const beatsPerImage = classes + 1;
   const totalPixels = opts.images.reduce((n, px) => n + px.height * px.width, 0);
@@ -151,7 +199,7 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
     return logits.length === classes ? argmax(logits) : null;
   });
   let firstLayerMismatch: LayerMismatch | null = null;
-  if (mismatches > 0 || run.status !== 'ok') {
+  if ((mismatches > 0 || run.status !== 'ok') && netlist === null) {
     opts.progress?.('mismatch: re-running with per-stage taps to find the first differing layer');
     firstLayerMismatch = localize(info, design, designDir, work, opts, runOptions);
   }
@@ -184,6 +232,7 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
     buildSeconds: build.buildSeconds,
     runSeconds: run.runSeconds + (timing === run ? 0 : timing.runSeconds),
     designDir,
+    netlist: netlist ? { command: netlist.command, file: netlist.file, cellModels: netlist.cellModels, synthSeconds: netlist.seconds, log: netlist.log } : null,
   };
 }
 

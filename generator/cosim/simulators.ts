@@ -242,7 +242,7 @@ export function buildSimulator(
   designDir: string,
   top: string,
   inBits: number,
-  opts: { buildDir?: string; trace?: boolean; jobs?: number; defines?: readonly string[] } = {},
+  opts: { buildDir?: string; trace?: boolean; jobs?: number; defines?: readonly string[]; noWarn?: readonly string[] } = {},
 ): SimBuild {
   const tool = findSimulator(name);
   if (tool === null) {
@@ -258,6 +258,8 @@ export function buildSimulator(
     if (!/^[A-Za-z_][A-Za-z0-9_]*(=\S*)?$/.test(d)) throw new GenRtlError(name, `illegal macro definition "${d}" (NAME or NAME=VALUE)`);
     if (/^GR_(TOP|IN_BITS|TRACE)(=|$)/.test(d)) throw new GenRtlError(name, `macro ${d} is reserved for the harness`);
   }
+  const noWarn = opts.noWarn ?? [];
+  for (const w of noWarn) if (!/^[A-Z0-9]+$/.test(w)) throw new GenRtlError(name, `illegal Verilator warning code "${w}"`);
   const jobs = opts.jobs ?? Math.max(1, availableParallelism());
   const list = readFileList(design);
   const buildDir = resolve(opts.buildDir ?? join(design, 'sim_build', `${top}-${name}${trace && name === 'verilator' ? '-trace' : ''}`));
@@ -282,6 +284,7 @@ export function buildSimulator(
       'Vtop',
       '-Wno-lint',
       '-Wno-style',
+      ...noWarn.map((w) => `-Wno-${w}`),
       '--top-module',
       top,
       '-Mdir',

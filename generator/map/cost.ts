@@ -174,6 +174,33 @@ export function mulDsp(a: number, b: number): number {
   return Math.ceil((hi - 1) / 24) * Math.ceil((lo - 1) / 17);
 }
 
+/**
+ * The device's multiplier block, which decides how products are counted: Xilinx DSP48 (25 × 18,
+ * `mulDsp`; the cost model's calibration) or iCE40 SB_MAC16 (16 × 16, `mulSbMac16`). Intel
+ * devices are counted in DSP48 terms, as the fit report compares them.
+ */
+export type DspPrimitive = 'dsp48' | 'sbmac16';
+
+/**
+ * SB_MAC16 blocks of a signed a × b multiplier as Yosys 0.23 `synth_ice40 -dsp` maps it (mul2dsp,
+ * 16 × 16 ports, operands of at least 2 bits, products of at least 11): the wider operand is cut
+ * into 16-bit slices from the bottom, and a slice that is too narrow, or whose product is, stays in
+ * LUTs. So a 17 × 16 product takes one block (its sign bit is a LUT row) and 18 × 16 two.
+ */
+export function mulSbMac16(a: number, b: number): number {
+  const hi = Math.max(a, b);
+  const lo = Math.min(a, b);
+  if (lo < 2 || hi + lo < 11) return 0;
+  if (hi <= 16) return 1;
+  const slices = Math.floor((hi - 1) / 16);
+  return slices * mulSbMac16(16, lo) + mulSbMac16(hi - 16 * slices, lo);
+}
+
+/** Multiplier blocks of a signed a × b product on the device's primitive. */
+export function mulBlocks(dsp: DspPrimitive, a: number, b: number): number {
+  return dsp === 'sbmac16' ? mulSbMac16(a, b) : mulDsp(a, b);
+}
+
 /** gr_conv_addtree of n inputs of iw bits: every node is registered; an adding node takes one LUT per input bit. */
 export function addTreeCost(n: number, iw: number): { lut: number; ff: number } {
   let lut = 0;
@@ -297,8 +324,8 @@ export interface RequantWidths {
 }
 
 /** One gr_requant lane: products on DSPs (the bias on the DSP post-adder), the rest in LUTs and carry chains. */
-function addRequant(r: Raw, w: RequantWidths, lanes = 1): void {
-  r.dsp += lanes * (mulDsp(w.acc0W, w.multW) + (w.terms === 2 ? mulDsp(w.acc1W, w.multW) : 0));
+function addRequant(r: Raw, w: RequantWidths, lanes: number, dsp: DspPrimitive): void {
+  r.dsp += lanes * (mulBlocks(dsp, w.acc0W, w.multW) + (w.terms === 2 ? mulBlocks(dsp, w.acc1W, w.multW) : 0));
   r.lut.rqLane += lanes;
   r.lut.rqSum += lanes * w.sumW * w.terms;
   r.lut.rqShift += (lanes * w.sumW * w.shiftVarBits) / 2;
@@ -422,7 +449,7 @@ function convLikeParams(plan: StagePlan) {
   return { n, h, w, c, cout, k, s, pad, g, mode, inW, pe, simd, acc0W, acc1W, multW, biasW, shiftW, cis, opg, cos: g * opg };
 }
 
-function convStageRaw(plan: StagePlan): Raw {
+function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
   const { n, h, w, c, cout, k, s, pad, g, mode, inW, pe, simd, acc0W, acc1W, multW, biasW, shiftW, cis, opg, cos } = convLikeParams(plan);
   const lanes = simd;
   const steps = cos * k * k * cis;
@@ -457,14 +484,19 @@ function convStageRaw(plan: StagePlan): Raw {
     const pw8 = xw + 8;
     const it = intTreeCost(intLanes, pw8);
     const termW = mode === 1 ? acc0W : acc1W;
-    r.dsp += pe * intLanes * mulDsp(8, xw);
+    // iCE40 (measured): synth_ice40 keeps off the SB_MAC16s the products by a weight ROM that holds
+    // only 0 and 1 (narrowed to one bit, below mul2dsp's two: the input stage's identity weights) and
+    // by a constant (one-row) ROM of trivial weights (shifts); synth_xilinx maps both onto DSP48s.
+    const w = dsp === 'sbmac16' && mode === 1 ? romFields(plan, 'W0_FILE', pe * lanes, 8) : undefined;
+    const folded = w !== undefined && (w.every((row) => row.every((v) => v === 0 || v === 1)) || (w.length === 1 && w[0]!.every(trivialWeight)));
+    r.dsp += folded ? 0 : pe * intLanes * mulBlocks(dsp, 8, xw);
     r.lut.intTree += pe * it.lut;
     r.ff.intTree += pe * it.ff;
     r.lut.intLane += pe * termW;
     r.ff.intLane += pe * 2 * termW;
   }
   const shiftVar = cos > 1 ? shiftVarBits(romContent(plan, 'SHIFT_FILE'), pe, shiftW) : 0;
-  addRequant(r, { terms: mode === 2 ? 2 : 1, acc0W, acc1W, multW, biasW, shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe);
+  addRequant(r, { terms: mode === 2 ? 2 : 1, acc0W, acc1W, multW, biasW, shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe, dsp);
   // Output pixel register.
   r.ff.reg += cout * n('OUT_W') + 1;
   return r;
@@ -520,6 +552,12 @@ function unpackFields(value: string, count: number, bits: number, signed: boolea
   });
 }
 
+/** The signed fields of every row of a ROM image; undefined when the image is missing. */
+function romFields(plan: StagePlan, param: string, count: number, bits: number): number[][] | undefined {
+  const rows = romContent(plan, param)?.split('\n').filter((l) => l.trim() !== '');
+  return rows?.map((r) => unpackFields(r.trim(), count, bits, true));
+}
+
 /** A constant int8 weight that needs no multiplier: 0, or ± a power of two (a shift, perhaps negated). */
 function trivialWeight(w: number): boolean {
   const a = Math.abs(w);
@@ -568,7 +606,7 @@ function intTreeCost(n: number, iw: number): { lut: number; ff: number } {
  * nodes shared between lanes are merged, and int8 products by 0 or ±2^k need
  * no DSP (a shift, perhaps negated), equal products are shared.
  */
-function windowStageRaw(plan: StagePlan): Raw {
+function windowStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
   const { n, h, w, c, cout, k, s, pad, g, mode, inW, pe, simd, acc0W, acc1W, multW, shiftW, cis, opg, cos } = convLikeParams(plan);
   const p = paramsOf(plan);
   const steps = cos * cis;
@@ -614,7 +652,7 @@ function windowStageRaw(plan: StagePlan): Raw {
       const ls = lanes();
       const products = new Set<string>();
       ls.forEach((lane) => lane.forEach((wt, j) => (trivialWeight(wt) ? undefined : products.add(`${j}:${wt}`))));
-      r.dsp += products.size * mulDsp(8, xw);
+      r.dsp += products.size * mulBlocks(dsp, 8, xw);
       // Merged across lanes; about one first-level node per two DSP products sits in a post-adder.
       const t = mergedTreesCost(ls, pw8);
       const absorbed = Math.floor(products.size / 2);
@@ -624,7 +662,7 @@ function windowStageRaw(plan: StagePlan): Raw {
       r.ff.intLane += pe * 2 * acc0W;
     } else {
       const t = intTreeCost(nt, pw8);
-      r.dsp += pe * nt * mulDsp(8, xw);
+      r.dsp += pe * nt * mulBlocks(dsp, 8, xw);
       r.lut.intTree += pe * t.lut;
       r.ff.intTree += pe * t.ff;
       r.lut.intLane += pe * acc0W;
@@ -633,25 +671,25 @@ function windowStageRaw(plan: StagePlan): Raw {
   }
   if (mode === 2) {
     const t = intTreeCost(simd, pw8);
-    r.dsp += pe * simd * mulDsp(8, xw);
+    r.dsp += pe * simd * mulBlocks(dsp, 8, xw);
     r.lut.intTree += pe * t.lut;
     r.ff.intTree += pe * (t.ff + (lv - lv1) * (pw8 + lv1));
     r.lut.intLane += pe * acc1W;
     r.ff.intLane += pe * 2 * acc1W;
   }
   const shiftVar = cos > 1 ? shiftVarBits(romContent(plan, 'SHIFT_FILE'), pe, shiftW) : 0;
-  addRequant(r, { terms: mode === 2 ? 2 : 1, acc0W, acc1W, multW, biasW: n('BIAS_W'), shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe);
+  addRequant(r, { terms: mode === 2 ? 2 : 1, acc0W, acc1W, multW, biasW: n('BIAS_W'), shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe, dsp);
   r.ff.reg += cout * n('OUT_W') + 1;
   return r;
 }
 
 /** The conv-like kinds: the tap core's model, or the window core's. */
-function convLikeRaw(plan: StagePlan): Raw {
-  return plan.module === 'gr_conv_window_stage' ? windowStageRaw(plan) : convStageRaw(plan);
+function convLikeRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
+  return plan.module === 'gr_conv_window_stage' ? windowStageRaw(plan, dsp) : convStageRaw(plan, dsp);
 }
 
 /** gr_add_stage: step select over the held pixels, requantization ROMs, PE two-term requantizers, output register. */
-function addStageRaw(plan: StagePlan): Raw {
+function addStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
   const n = getter(plan);
   const c = n('C');
   const pe = n('PE');
@@ -670,6 +708,7 @@ function addStageRaw(plan: StagePlan): Raw {
     r,
     { terms: 2, acc0W: n('A_SIGNED') ? aW : aW + 1, acc1W: n('B_SIGNED') ? bW : bW + 1, multW: n('MULT_W'), biasW: n('BIAS_W'), shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar },
     pe,
+    dsp,
   );
   r.ff.reg += 2 * cw(ns) + 1 + c * n('OUT_W');
   return r;
@@ -680,7 +719,7 @@ function addStageRaw(plan: StagePlan): Raw {
  * over the sums memory (C/PE words of PE·ACC0_W bits; a register when C/PE = 1), the lane register,
  * PE one-term requantizers, the output register.
  */
-function avgpoolStageRaw(plan: StagePlan): Raw {
+function avgpoolStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
   const n = getter(plan);
   const c = n('C');
   const pe = n('PE');
@@ -701,7 +740,7 @@ function avgpoolStageRaw(plan: StagePlan): Raw {
   r.ff.reg += pe * accW;
   for (const wd of [n('MULT_W'), n('BIAS_W'), shiftW]) addMemory(r, ns, pe * wd, 'rom', false);
   const shiftVar = ns > 1 ? shiftVarBits(romContent(plan, 'SHIFT_FILE'), pe, shiftW) : 0;
-  addRequant(r, { terms: 1, acc0W: accW, acc1W: 1, multW: n('MULT_W'), biasW: n('BIAS_W'), shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe);
+  addRequant(r, { terms: 1, acc0W: accW, acc1W: 1, multW: n('MULT_W'), biasW: n('BIAS_W'), shiftW, sumW: n('SUM_W'), outW: n('OUT_W'), shiftVarBits: shiftVar }, pe, dsp);
   // Output register; counters (pixel; issue, add, lane and collect steps) and six valid / position flags.
   r.ff.reg += c * n('OUT_W') + cw(n('H') * n('W')) + (ns > 1 ? 4 * cw(ns) : 0) + 6;
   return r;
@@ -721,40 +760,40 @@ function maxpoolStageRaw(plan: StagePlan): Raw {
   return r;
 }
 
-type CostModel = (plan: StagePlan) => StageCost;
+type CostModel = (plan: StagePlan, dsp: DspPrimitive) => StageCost;
 
 /** One model per stage kind: a kind without a model does not compile. */
 const MODELS: { readonly [K in LayerKind]: CostModel } = {
-  input: (p) => finish(convLikeRaw(p)),
-  binconv: (p) => finish(convLikeRaw(p)),
-  conv: (p) => finish(convLikeRaw(p)),
-  prb: (p) => finish(convLikeRaw(p)),
-  fc: (p) => finish(convLikeRaw(p)),
-  add: (p) => finish(addStageRaw(p)),
-  avgpool: (p) => finish(avgpoolStageRaw(p)),
+  input: (p, dsp) => finish(convLikeRaw(p, dsp)),
+  binconv: (p, dsp) => finish(convLikeRaw(p, dsp)),
+  conv: (p, dsp) => finish(convLikeRaw(p, dsp)),
+  prb: (p, dsp) => finish(convLikeRaw(p, dsp)),
+  fc: (p, dsp) => finish(convLikeRaw(p, dsp)),
+  add: (p, dsp) => finish(addStageRaw(p, dsp)),
+  avgpool: (p, dsp) => finish(avgpoolStageRaw(p, dsp)),
   maxpool: (p) => finish(maxpoolStageRaw(p)),
   // gr_concat is wires and two AND gates per link; a one-input concat is a two-deep gr_fifo (design.ts).
   concat: (p) => (p.info.layer.inputs.length === 1 ? fifoCost(2, p.outBits) : { ...ZERO_COST, lut: 2 * (p.info.layer.inputs.length - 1) }),
 };
 
-/** The resources of one stage as the generator plans it (module, parameters, ROM images, folding). */
-export function stageCost(plan: StagePlan): StageCost {
-  return MODELS[plan.info.layer.kind](plan);
+/** The resources of one stage as the generator plans it (module, parameters, ROM images, folding), DSPs counted in the device's blocks. */
+export function stageCost(plan: StagePlan, dsp: DspPrimitive = 'dsp48'): StageCost {
+  return MODELS[plan.info.layer.kind](plan, dsp);
 }
 
 /** The raw features of a stage (calibration only). */
 export function stageFeatures(plan: StagePlan): { lut: Features; ff: Features } | null {
   switch (plan.info.layer.kind) {
     case 'add':
-      return addStageRaw(plan);
+      return addStageRaw(plan, 'dsp48');
     case 'avgpool':
-      return avgpoolStageRaw(plan);
+      return avgpoolStageRaw(plan, 'dsp48');
     case 'maxpool':
       return maxpoolStageRaw(plan);
     case 'concat':
       return null;
     default:
-      return convLikeRaw(plan);
+      return convLikeRaw(plan, 'dsp48');
   }
 }
 

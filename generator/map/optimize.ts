@@ -27,7 +27,7 @@ import { planStage } from '../emit/stages.js';
 import { GenRtlError } from '../util/errors.js';
 import { fifoCost, stageCost } from './cost.js';
 import type { Device } from './devices.js';
-import { capacityOf, DEFAULT_ONCHIP_LIMIT_BYTES, glueCost, resourcesOf, type Resources } from './report.js';
+import { capacityOf, DEFAULT_ONCHIP_LIMIT_BYTES, dspPrimitive, glueCost, resourcesOf, type Resources } from './report.js';
 
 export const DEFAULT_MAX_UTIL = 0.8;
 
@@ -104,6 +104,9 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
     onchipBytes: Math.min(capacity.onchipBytes, opts.onchipLimitBytes ?? DEFAULT_ONCHIP_LIMIT_BYTES),
   };
   const allowWindow = opts.window ?? true;
+  // iCE40 has no LUT RAM: Yosys cannot map a ram_style "distributed" memory there (EBR or flip-flops only).
+  const hasLutram = opts.device.vendor !== 'lattice';
+  const dsp = dspPrimitive(opts.device);
 
   // FIFOs, broadcasts and the output stage, sized as in the default folding's design (join FIFOs
   // grow by a few entries at faster intervals: the report costs the real ones). A join FIFO's
@@ -117,10 +120,10 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
 
   const stages: StageSearch[] = info.layers.map((l, i) => {
     const ident = layerIdent(i, l.layer.name);
-    const choices = candidates(l, { lutram: true })
+    const choices = candidates(l, { lutram: hasLutram })
       .filter((f) => allowWindow || !f.window)
       .map((fold) => {
-        const cost = add(vec(resourcesOf(stageCost(planStage(l, ident, fold)))), fifoVec(l.layer.name, fold.lutram ?? false));
+        const cost = add(vec(resourcesOf(stageCost(planStage(l, ident, fold), dsp))), fifoVec(l.layer.name, fold.lutram ?? false));
         return { fold, cycles: stageCycles(l, fold), cost };
       })
       .sort((a, b) => a.cycles - b.cycles);

@@ -2,11 +2,14 @@
  * Synthesis of a whole generated design for a device, beside the cost model's
  * estimate of it: generate() into `<work>/design`, Yosys with the device's
  * flow (targets.ts), the netlist's cells in the estimate's units (cells.ts).
+ * Optionally around a wrapper top (the iCE40 pin wrapper) and writing the
+ * netlist (JSON for nextpnr, Verilog for post-synthesis simulation).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { Design } from '../emit/design.js';
 import type { Folding } from '../emit/fold.js';
-import { generate } from '../emit/generate.js';
+import { generate, type OutputFile } from '../emit/generate.js';
 import type { ModelInfo } from '../ir/analyze.js';
 import type { Device } from '../map/devices.js';
 import { buildReport, type Report } from '../map/report.js';
@@ -22,12 +25,19 @@ export interface SynthDesignOptions {
   /** Created if missing; the design goes to `<workDir>/design` (replaced), Yosys' files beside it. */
   readonly workDir: string;
   readonly timeoutSeconds?: number;
+  /** A module around the design's top, synthesized as the top instead: its files (the wrapper and its cores) go to `<workDir>/<file name>`. */
+  readonly wrapper?: (design: Design) => { readonly files: readonly OutputFile[]; readonly top: string };
+  /** Netlists to write into the work directory: `<top>.json` (nextpnr), `<top>.netlist.v` (write_verilog -noattr). */
+  readonly write?: { readonly json?: boolean; readonly verilog?: boolean };
 }
 
 export interface SynthDesignResult {
   readonly model: string;
   readonly device: string;
+  /** The synthesized top: the design's, or the wrapper's. */
   readonly top: string;
+  /** The generated design's own top module. */
+  readonly designTop: string;
   /** The Yosys command run, `-top` included. */
   readonly command: string;
   readonly estimate: SynthCounts;
@@ -40,6 +50,8 @@ export interface SynthDesignResult {
   readonly log: string;
   readonly seconds: number;
   readonly report: Report;
+  readonly netlist: { readonly json: string | null; readonly verilog: string | null };
+  readonly design: Design;
 }
 
 export function errorPct(estimate: number, synthesized: number): number | null {
@@ -51,18 +63,32 @@ export async function synthDesign(info: ModelInfo, opts: SynthDesignOptions): Pr
   const target = synthTarget(opts.device);
   const { files, design } = generate(info, { folding: opts.folding, device: opts.device.name, clockMhz: opts.clockMhz });
   const report = buildReport(design, info.model.name, opts.device, { clockMhz: opts.clockMhz });
-  mkdirSync(opts.workDir, { recursive: true });
-  const designDir = join(opts.workDir, 'design');
+  // Absolute: Yosys runs in the design directory and writes its statistics and netlists beside it.
+  const workDir = resolve(opts.workDir);
+  mkdirSync(workDir, { recursive: true });
+  const designDir = join(workDir, 'design');
   writeTreeAtomic(designDir, files, true);
   // Every core and the top, in the file list's order (gr_stream_tap is empty without GR_TAPS).
   const sources = files.filter((f) => f.path.endsWith('.v')).map((f) => f.path);
+  const wrapper = opts.wrapper?.(design);
+  for (const f of wrapper?.files ?? []) {
+    const name = basename(f.path);
+    writeFileSync(join(workDir, name), f.content);
+    sources.push(join('..', name));
+  }
+  const top = wrapper?.top ?? design.top;
+  const netlist = {
+    json: opts.write?.json ? join(workDir, `${top}.json`) : null,
+    verilog: opts.write?.verilog ? join(workDir, `${top}.netlist.v`) : null,
+  };
   const run = await runYosys({
     cwd: designDir,
-    outDir: opts.workDir,
+    outDir: workDir,
     sources,
-    top: design.top,
+    top,
     command: target.command,
     ...(opts.timeoutSeconds !== undefined ? { timeoutSeconds: opts.timeoutSeconds } : {}),
+    write: { ...(netlist.json !== null ? { json: netlist.json } : {}), ...(netlist.verilog !== null ? { verilog: netlist.verilog } : {}) },
   });
   const t = report.totals;
   const estimate: SynthCounts = { lut: t.lut, ff: t.ff, dsp: t.dsp, bram36: t.bram36 };
@@ -70,8 +96,9 @@ export async function synthDesign(info: ModelInfo, opts: SynthDesignOptions): Pr
   return {
     model: info.model.name,
     device: opts.device.name,
-    top: design.top,
-    command: `${target.command} -top ${design.top}`,
+    top,
+    designTop: design.top,
+    command: `${target.command} -top ${top}`,
     estimate,
     synthesized,
     errorPct: {
@@ -86,5 +113,7 @@ export async function synthDesign(info: ModelInfo, opts: SynthDesignOptions): Pr
     log: run.log,
     seconds: run.seconds,
     report,
+    netlist,
+    design,
   };
 }

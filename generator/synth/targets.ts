@@ -3,7 +3,9 @@
  * counted: Xilinx 7-series `synth_xilinx -family xc7`, UltraScale+
  * `-family xcup` (DSP48E2, RAMB36E2; UltraRAM is not inferred, as the cost
  * model assumes), Cyclone V `synth_intel_alm -family cyclonev`, iCE40
- * UltraPlus `synth_ice40 -dsp`. Arria 10 has no Yosys 0.23 flow.
+ * UltraPlus `synth_ice40 -dsp`. Arria 10 has no Yosys 0.23 flow. (iCE40 with
+ * -abc9 gives about a fifth fewer SB_LUT4, but nextpnr-ice40 0.4 rejects some of
+ * its netlists for combinational loops through the carry chains.)
  */
 import type { Device } from '../map/devices.js';
 import { assertNever, GenRtlError } from '../util/errors.js';

@@ -25,6 +25,8 @@ export interface YosysJob {
   readonly params?: readonly { readonly name: string; readonly value: string }[];
   /** Kill Yosys after this many seconds (default 3600). */
   readonly timeoutSeconds?: number;
+  /** Files to write after `stat`: the netlist as Yosys JSON (nextpnr's input) or as Verilog (`write_verilog -noattr`). */
+  readonly write?: { readonly json?: string; readonly verilog?: string };
 }
 
 export interface YosysResult {
@@ -48,7 +50,7 @@ export function haveYosys(): boolean {
   return yosysVersion() !== null;
 }
 
-/** The script: read the sources, set parameters, synthesize, write `stat -json`. */
+/** The script: read the sources, set parameters, synthesize, write `stat -json` (and the netlist when asked). */
 export function yosysScript(job: YosysJob, statFile: string): string {
   if (!IDENT.test(job.top)) throw new GenRtlError('yosys', `illegal top module name "${job.top}"`);
   const quote = (p: string): string => (/^[\w@%+=:,./-]+$/.test(p) ? p : `"${p.replace(/(["\\])/g, '\\$1')}"`);
@@ -57,7 +59,10 @@ export function yosysScript(job: YosysJob, statFile: string): string {
     if (!IDENT.test(p.name)) throw new GenRtlError('yosys', `illegal parameter name "${p.name}"`);
     lines.push(`chparam -set ${p.name} ${p.value} ${job.top}`);
   }
-  lines.push(`${job.command} -top ${job.top}`, `tee -q -o ${quote(statFile)} stat -json`, '');
+  lines.push(`${job.command} -top ${job.top}`, `tee -q -o ${quote(statFile)} stat -json`);
+  if (job.write?.json !== undefined) lines.push(`write_json ${quote(job.write.json)}`);
+  if (job.write?.verilog !== undefined) lines.push(`write_verilog -noattr ${quote(job.write.verilog)}`);
+  lines.push('');
   return lines.join('\n');
 }
 

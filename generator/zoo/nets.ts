@@ -123,6 +123,29 @@ function tiny(size: 28 | 32): NetDef {
   };
 }
 
+/**
+ * A SEP-style network sized for the iCE40 UltraPlus UP5K (docs/model-zoo.md): a stride-2 PRB stem
+ * (binarized 3×3 ∥ int8 1×1 on the image), global average pool, 10-way classifier. Its DSPs are the
+ * limit: every requantizer and every int8 product lane takes an SB_MAC16 (two when the accumulator
+ * is wider than 17 bits), so the input stage (1), the PRB (3), the pool (1) and the classifier (3)
+ * use all 8; 16 channels keep the logic cells at about three quarters of the device (32 do not fit).
+ */
+function up5k(): NetDef {
+  return {
+    name: 'sepnet-up5k',
+    description: 'SEP-style net for the iCE40 UP5K: stride-2 PRB stem, GAP, FC; 28x28x1, 10 classes',
+    classes: FASHION_CLASSES,
+    build(seed) {
+      const b = new NetBuilder(seed);
+      let x = b.input(28, 28, 1, FASHION_MEAN, FASHION_STD);
+      x = b.prb('stem', x, 16, { stride: 2 });
+      x = b.avgpool('pool', x);
+      const out = b.fc('fc', x, 16, 10);
+      return { layers: b.layers, output: out.name };
+    },
+  };
+}
+
 export const NETS: readonly NetDef[] = [
   sepnet('small'),
   sepnet('large'),
@@ -132,4 +155,5 @@ export const NETS: readonly NetDef[] = [
   resnet(56),
   tiny(28),
   tiny(32),
+  up5k(),
 ];
