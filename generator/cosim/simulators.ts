@@ -23,9 +23,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GenRtlError } from '../util/errors.js';
+import { onPath } from '../util/paths.js';
 
 export type SimulatorName = 'verilator' | 'iverilog';
 
@@ -94,37 +95,23 @@ function packageRoot(): string {
   }
 }
 
-function which(cmd: string): string | null {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const p = join(dir, cmd);
-    try {
-      accessSync(p, constants.X_OK);
-      if (statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
 function findVvp(iverilog: string): string | null {
   const sibling = join(dirname(iverilog), 'vvp');
   try {
     accessSync(sibling, constants.X_OK);
     return sibling;
   } catch {
-    return which('vvp');
+    return onPath('vvp');
   }
 }
 
 /** Path of the simulator's main tool, or null when it (or a tool it needs: make, vvp) is missing. */
 export function findSimulator(name: SimulatorName): string | null {
   if (name === 'verilator') {
-    const v = which('verilator');
-    return v !== null && which('make') !== null ? v : null;
+    const v = onPath('verilator');
+    return v !== null && onPath('make') !== null ? v : null;
   }
-  const iv = which('iverilog');
+  const iv = onPath('iverilog');
   return iv !== null && findVvp(iv) !== null ? iv : null;
 }
 

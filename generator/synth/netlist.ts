@@ -9,10 +9,11 @@
  * The result is a directory with a `filelist.f` that buildSimulator() takes like a design's.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Device } from '../map/devices.js';
 import { GenRtlError } from '../util/errors.js';
+import { onPath } from '../util/paths.js';
 import type { Cells } from './cells.js';
 import { synthTarget } from './targets.js';
 import { runYosys } from './yosys.js';
@@ -45,20 +46,6 @@ const MODELS: Readonly<Record<CellLibrary, readonly string[]>> = {
   ice40: ['ice40/cells_sim.v'],
   generic: ['simcells.v', 'simlib.v'],
 };
-
-function onPath(cmd: string): string | null {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const p = join(dir, cmd);
-    try {
-      accessSync(p, constants.X_OK);
-      if (statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 /**
  * Yosys' data directory (`yosys-config --datdir`, else `<prefix>/share/yosys` beside the yosys

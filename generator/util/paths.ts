@@ -1,6 +1,6 @@
 /** Where gen-rtl's own files (rtl/, templates/, sim/) are, from source or from dist/. */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let root: string | null = null;
@@ -15,4 +15,19 @@ export function packageRoot(): string {
   }
   root = dir;
   return dir;
+}
+
+/** The executable `cmd` as the shell would find it on PATH; null when there is none. */
+export function onPath(cmd: string): string | null {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const p = join(dir, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
 }
