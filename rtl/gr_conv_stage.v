@@ -64,7 +64,8 @@ module gr_conv_stage #(
   parameter         M1_FILE    = "",  // term-1 multipliers ("" unless MODE 2)
   parameter         BIAS_FILE  = "",  // biases
   parameter         SHIFT_FILE = "",  // shifts
-  parameter integer LB_LUTRAM  = 0    // 1: the line buffer's memory in LUT RAM (the mapper's choice)
+  parameter integer LB_LUTRAM  = 0,   // 1: the line buffer's memory in LUT RAM (the mapper's choice)
+  parameter integer PACK       = 0    // 1: lanes 2q and 2q+1 share one multiplier per int8 product (PE even, MODE 1/2)
 ) (
   input  wire                  clk,
   input  wire                  rst_n,
@@ -141,6 +142,9 @@ module gr_conv_stage #(
     if (ACC0_W < 2 || ACC1_W < 2) begin : g_bad_acc
       gr_error_conv_acc_widths_must_be_at_least_2 u_err ();
     end
+    if ((PACK != 0 && PACK != 1) || (PACK == 1 && (MODE == 0 || PE % 2 != 0))) begin : g_bad_pack
+      gr_error_pack_needs_int8_products_and_even_pe u_err ();
+    end
   endgenerate
 
   // ---------------------------------------------------------------- pipeline control
@@ -174,7 +178,7 @@ module gr_conv_stage #(
 
   // ---------------------------------------------------------------- E2: channel select, weights
   wire [SIMDD*IN_W-1:0] chunk [0:NCH-1];
-  genvar gi, gp, gj;
+  genvar gi, gp, gj, gq;
   generate
     for (gi = 0; gi < NCH; gi = gi + 1) begin : g_chunk
       assign chunk[gi] = st_data[gi*SIMDD*IN_W +: SIMDD*IN_W];
@@ -285,6 +289,39 @@ module gr_conv_stage #(
     if (a_done) rtag <= (a_outer == COS_LAST);
   end
 
+  // ---------------------------------------------------------------- packed int8 products (PACK = 1)
+  // Lanes 2q and 2q+1 multiply the same x by their weights wl (lane 2q) and wh (lane 2q+1): one
+  // multiplier forms p = (wh * 2^SP + wl) * x = wh*x * 2^SP + wl*x. |wl*x| < 2^(SP-1) for any
+  // IN_W-bit x (at most 128 * (2^IN_W - 1), or 2^(IN_W+6) when signed), so the low SP bits of p,
+  // read as signed, are wl*x exactly, and wh*x = (p >>> SP) + (wl*x < 0). With IN_W = 8 the
+  // multiplicand is 25 bits and x 9: one DSP48E1 (25 x 18) or DSP48E2 (27 x 18) for two products.
+  localparam integer SP  = IN_W + 8;        // bits of the low product field (= PW8 - 1)
+  localparam integer PAW = SP + 9;          // packed multiplicand: wh * 2^SP + wl, signed
+  localparam integer PPW = PAW + XW;        // packed product
+  wire [PEE*SIMDD*PW8-1:0] pprod;           // lane p input j at [(p*SIMDD + j)*PW8 +: PW8]: w*x, registered
+  generate
+    if (PACK == 1 && MODE != 0) begin : g_pack
+      for (gq = 0; gq < PEE / 2; gq = gq + 1) begin : g_pair
+        for (gj = 0; gj < SIMDD; gj = gj + 1) begin : g_in
+          wire [IN_W-1:0] xr = x2[gj*IN_W +: IN_W];
+          wire [XW-1:0]   xe = {(IN_SIGNED != 0) ? xr[IN_W-1] : 1'b0, xr};
+          wire [7:0]      wl = wi[((2*gq)*SIMDD + gj)*8 +: 8];
+          wire [7:0]      wh = wi[((2*gq+1)*SIMDD + gj)*8 +: 8];
+          wire [PAW-1:0]  a  = {wh[7], wh, {SP{1'b0}}} + {{(PAW-8){wl[7]}}, wl};
+          reg  [PPW-1:0]  p;
+          always @(posedge clk) begin
+            if (adv) p <= $signed(a) * $signed(xe);
+          end
+          assign pprod[((2*gq)*SIMDD + gj)*PW8 +: PW8]   = {p[SP-1], p[SP-1:0]};
+          assign pprod[((2*gq+1)*SIMDD + gj)*PW8 +: PW8] = p[SP +: PW8] + {{(PW8-1){1'b0}}, p[SP-1]};
+        end
+      end
+    end else begin : g_no_pack
+      gr_zero #(.W(PEE*SIMDD*PW8)) u_zero_pprod (.q(pprod));
+      wire unused_pprod = ^pprod;
+    end
+  endgenerate
+
   // ---------------------------------------------------------------- lanes
   wire [PEE*OUT_W-1:0] y_all;
   wire [PEE-1:0]       rq_out_valid;
@@ -321,17 +358,23 @@ module gr_conv_stage #(
         assign term0 = bt_r + ct_r;
       end
 
-      // Int8 term: E3 products w * x (DSP), then an adder tree.
+      // Int8 term: E3 products w * x (DSP; shared by a lane pair with PACK), then an adder tree.
       if (MODE == 1 || MODE == 2) begin : g_int
         localparam integer TERM_W = (MODE == 1) ? ACC0_W : ACC1_W;
-        reg [SIMDD*PW8-1:0] li;
-        for (gj = 0; gj < SIMDD; gj = gj + 1) begin : g_in
-          wire [IN_W-1:0] xr = x2[gj*IN_W +: IN_W];
-          wire [XW-1:0]   xe = {(IN_SIGNED != 0) ? xr[IN_W-1] : 1'b0, xr};
-          wire [7:0]      w  = wi[(gp*SIMDD + gj)*8 +: 8];
-          always @(posedge clk) begin
-            if (adv) li[gj*PW8 +: PW8] <= $signed(w) * $signed(xe);
+        wire [SIMDD*PW8-1:0] li;
+        if (PACK == 1) begin : g_packed
+          assign li = pprod[gp*SIMDD*PW8 +: SIMDD*PW8];
+        end else begin : g_own
+          reg [SIMDD*PW8-1:0] lr;
+          for (gj = 0; gj < SIMDD; gj = gj + 1) begin : g_in
+            wire [IN_W-1:0] xr = x2[gj*IN_W +: IN_W];
+            wire [XW-1:0]   xe = {(IN_SIGNED != 0) ? xr[IN_W-1] : 1'b0, xr};
+            wire [7:0]      w  = wi[(gp*SIMDD + gj)*8 +: 8];
+            always @(posedge clk) begin
+              if (adv) lr[gj*PW8 +: PW8] <= $signed(w) * $signed(xe);
+            end
           end
+          assign li = lr;
         end
         wire [PW8+LV-1:0] it;
         wire [TERM_W-1:0] it_r;

@@ -3,11 +3,12 @@
 // (gr_conv_stage "ROM layouts"). The testbench reads the same files and decodes them itself.
 //
 //   node sim/tb/gen_conv_data.mjs --out DIR MODE=0 C=8 COUT=8 K=3 G=1 PE=2 SIMD=4 \
-//        IN_SIGNED=0 OUT_W=8 SEED=1 [WEIGHTS=ones]
+//        IN_SIGNED=0 OUT_W=8 SEED=1 [WEIGHTS=ones|extreme]
 //
 // Writes w0.hex, m0.hex, bias.hex, shift.hex, and w1.hex, m1.hex when MODE = 2. W0/W1 rows are
 // uniformly random bits (every packed weight is then uniform over its range) unless WEIGHTS=ones
-// (int8 weights all 1, the input layer). Multipliers span the full MULT_W range; the shift of each
+// (int8 weights all 1, the input layer) or WEIGHTS=extreme (int8 weights drawn from -128, 127, -1,
+// 0, 1). Multipliers span the full MULT_W range; the shift of each
 // channel is chosen so that typical sums land near the output range (some channels get shift 0).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,13 +58,25 @@ export function generateConvData(cfg) {
     for (let r = 0; r < rows; r++) out.push(hexRow(randRange(next, 0n, (1n << BigInt(width)) - 1n), width));
     return out.join('\n') + '\n';
   };
+  // Int8 weights at the ends of their range (and around 0): the products' extremes.
+  const EXTREMES = [-128n, 127n, -1n, 0n, 1n];
+  const extremeRows = (rows, count) => {
+    const out = [];
+    for (let r = 0; r < rows; r++) {
+      const fields = Array.from({ length: count }, () => EXTREMES[Number(randRange(next, 0n, BigInt(EXTREMES.length - 1)))]);
+      out.push(hexRow(pack(fields, 8), count * 8));
+    }
+    return out.join('\n') + '\n';
+  };
   if (WEIGHTS === 'ones' && MODE === 1) {
     const one = pack(new Array(PE * SIMD).fill(1n), 8);
     files['w0.hex'] = new Array(COS * KK * CIS).fill(hexRow(one, PE * SIMD * 8)).join('\n') + '\n';
+  } else if (WEIGHTS === 'extreme' && MODE === 1) {
+    files['w0.hex'] = extremeRows(COS * KK * CIS, PE * SIMD);
   } else {
     files['w0.hex'] = randomRows(COS * KK * CIS, PE * SIMD * WB);
   }
-  if (MODE === 2) files['w1.hex'] = randomRows(COS * CIS, PE * SIMD * 8);
+  if (MODE === 2) files['w1.hex'] = WEIGHTS === 'extreme' ? extremeRows(COS * CIS, PE * SIMD) : randomRows(COS * CIS, PE * SIMD * 8);
 
   // Typical |acc * M| (log2), to put the shift where outputs are neither all 0 nor all saturated.
   const n = CG * KK;

@@ -40,6 +40,8 @@ module tb_gr_conv_stage;
   parameter integer STALL      = 30;  // stall probability in percent
   parameter integer SEED       = 1;   // image and stall seed
   parameter integer LB_LUTRAM  = 0;   // DUT line-buffer memory style (behaviour must not depend on it)
+  parameter integer PACK       = 0;   // DUT shares one multiplier per lane pair (behaviour must not depend on it)
+  parameter integer EXTREME_X  = 0;   // 1: image values only 0x00, 0x7F, 0x80, 0xFF (the products' extremes)
 
   localparam integer IN_W    = 8;
   localparam integer MULT_W  = 18;
@@ -88,7 +90,7 @@ module tb_gr_conv_stage;
     .OUT_SIGNED(OUT_SIGNED),
     .W0_FILE("w0.hex"), .W1_FILE((MODE == 2) ? "w1.hex" : ""), .M0_FILE("m0.hex"),
     .M1_FILE((MODE == 2) ? "m1.hex" : ""), .BIAS_FILE("bias.hex"), .SHIFT_FILE("shift.hex"),
-    .LB_LUTRAM(LB_LUTRAM)
+    .LB_LUTRAM(LB_LUTRAM), .PACK(PACK)
   ) dut (
     .clk(clk), .rst_n(rst_n),
     .s_tdata(s_tdata), .s_tvalid(s_tvalid), .s_tready(s_tready),
@@ -142,7 +144,7 @@ module tb_gr_conv_stage;
     for (i = 0; i < 8; i = i + 1) rs = xorshift(rs);
     for (i = 0; i < NPIX_IN * C; i = i + 1) begin
       rs = xorshift(rs);
-      img[i] = rs[15:8];
+      img[i] = (EXTREME_X != 0) ? {rs[9], {7{rs[8]}}} : rs[15:8];
     end
     lo = (OUT_SIGNED != 0) ? -(64'sd1 <<< (OUT_W - 1)) : 64'sd0;
     hi = (OUT_SIGNED != 0) ? (64'sd1 <<< (OUT_W - 1)) - 64'sd1 : (64'sd1 <<< OUT_W) - 64'sd1;

@@ -65,6 +65,9 @@ const convLint: ReadonlyArray<[string, Params]> = [
   ['input k1 g=c=cout=3', { MODE: 1, H: 8, W: 8, C: 3, COUT: 3, K: 1, S: 1, P: 0, G: 3, PE: 1, SIMD: 1, IN_SIGNED: 0 }],
   ['binary k1 s4', { MODE: 0, H: 9, W: 9, C: 4, COUT: 4, K: 1, S: 4, P: 0, G: 1, PE: 1, SIMD: 1 }],
   ['int8 k2 s2 p1', { MODE: 1, H: 7, W: 7, C: 4, COUT: 4, K: 2, S: 2, P: 1, G: 1, PE: 2, SIMD: 2 }],
+  ['int8 k1 packed', { MODE: 1, H: 8, W: 8, C: 16, COUT: 8, K: 1, S: 1, P: 0, G: 1, PE: 8, SIMD: 4, IN_SIGNED: 1, OUT_SIGNED: 1, PACK: 1 }],
+  ['int8 k3 g2 packed', { MODE: 1, H: 8, W: 8, C: 8, COUT: 4, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 4, PACK: 1 }],
+  ['prb k3 s1 g2 packed', { MODE: 2, H: 8, W: 8, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 4, SIMD: 2, ACC1_W: 18, PACK: 1 }],
 ];
 // PE and SIMD from 1 to full, every mode.
 for (const MODE of [0, 1, 2]) {
@@ -103,6 +106,8 @@ describe.skipIf(!haveVerilator)('verilator --lint-only -Wall (skipped: verilator
       [{ K: 3, P: 3 }, 'gr_error_conv_pad_must_be_less_than_k'],
       [{ MODE: 2, K: 3, P: 0 }, 'gr_error_prb_needs_odd_k_and_pad_k_minus_1_over_2'],
       [{ H: 1, W: 1, K: 5, P: 1 }, 'gr_error_conv_output_size_must_be_at_least_1'],
+      [{ MODE: 0, PE: 2, PACK: 1 }, 'gr_error_pack_needs_int8_products_and_even_pe'],
+      [{ MODE: 1, PE: 1, PACK: 1 }, 'gr_error_pack_needs_int8_products_and_even_pe'],
     ];
     for (const [p, name] of bad) {
       const r = run('verilator', ['--lint-only', '-Wall', '--top-module', 'gr_conv_stage', ...vParams(p), ...CONV_FILES], ROOT);
@@ -130,7 +135,7 @@ describe.skipIf(!haveIverilog)('iverilog -g2012 elaboration (skipped: iverilog n
 });
 
 // ------------------------------------------------------------------ testbenches
-interface SimCase { readonly name: string; readonly p: Params; readonly verilator: boolean; readonly weights?: 'ones' }
+interface SimCase { readonly name: string; readonly p: Params; readonly verilator: boolean; readonly weights?: 'ones' | 'extreme' }
 
 const convSims: readonly SimCase[] = [
   { name: 'binary k3 s1 p1', p: { MODE: 0, H: 6, W: 5, C: 4, COUT: 4, K: 3, S: 1, P: 1, G: 1, PE: 2, SIMD: 2 }, verilator: true },
@@ -148,6 +153,13 @@ const convSims: readonly SimCase[] = [
   { name: 'prb k3 s2 g4', p: { MODE: 2, H: 7, W: 8, C: 8, COUT: 8, K: 3, S: 2, P: 1, G: 4, PE: 1, SIMD: 1, IN_SIGNED: 1, OUT_SIGNED: 1 }, verilator: true },
   { name: 'prb k5 s2 full PE/SIMD', p: { MODE: 2, H: 6, W: 6, C: 4, COUT: 4, K: 5, S: 2, P: 2, G: 1, PE: 4, SIMD: 4 }, verilator: false },
   { name: 'fc k1 h=w=1', p: { MODE: 1, H: 1, W: 1, C: 32, COUT: 10, K: 1, S: 1, P: 0, G: 1, PE: 5, SIMD: 8, OUT_W: 32, OUT_SIGNED: 1 }, verilator: true },
+  // PACK: two lanes' int8 products from one multiplier. Weights -128, 127, -1, 0, 1 and inputs 0x00,
+  // 0x7F, 0x80, 0xFF reach the low product field's limits (-128 * 255 = -32640 unsigned, -128 * -128 = 16384 signed).
+  { name: 'int8 k1 packed, extreme weights and inputs', p: { MODE: 1, H: 5, W: 6, C: 8, COUT: 8, K: 1, S: 1, P: 0, G: 1, PE: 8, SIMD: 2, PACK: 1, EXTREME_X: 1 }, verilator: true, weights: 'extreme' },
+  { name: 'int8 k1 packed signed, extreme weights and inputs', p: { MODE: 1, H: 5, W: 6, C: 8, COUT: 8, K: 1, S: 1, P: 0, G: 1, PE: 4, SIMD: 4, IN_SIGNED: 1, OUT_SIGNED: 1, PACK: 1, EXTREME_X: 1 }, verilator: true, weights: 'extreme' },
+  { name: 'prb k3 s1 g2 packed, extreme', p: { MODE: 2, H: 6, W: 5, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 2, PACK: 1, EXTREME_X: 1 }, verilator: true, weights: 'extreme' },
+  { name: 'int8 k3 g2 packed', p: { MODE: 1, H: 6, W: 5, C: 8, COUT: 4, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 4, PACK: 1 }, verilator: false },
+  { name: 'fc k1 h=w=1 packed', p: { MODE: 1, H: 1, W: 1, C: 32, COUT: 10, K: 1, S: 1, P: 0, G: 1, PE: 10, SIMD: 8, OUT_W: 32, OUT_SIGNED: 1, PACK: 1 }, verilator: false },
   { name: 'input layer k1 g=c=cout=3, weights 1', p: { MODE: 1, H: 4, W: 5, C: 3, COUT: 3, K: 1, S: 1, P: 0, G: 3, PE: 1, SIMD: 1, IN_SIGNED: 0 }, verilator: false, weights: 'ones' },
 ];
 
