@@ -35,10 +35,14 @@ function targetOptions(deviceHelp: string) {
     'max-util': { type: 'number', describe: `share of each resource the optimizer may use (default ${DEFAULT_MAX_UTIL})` },
     'target-fps': { type: 'number', describe: 'optimizer: meet this many images/s with the least resources instead of the most throughput' },
     'onchip-limit': { type: 'number', describe: "on-chip memory budget in bytes (default 10 MiB, the paper's)" },
+    pack: {
+      type: 'boolean',
+      describe: 'optimizer: let two int8 products share one DSP (lane pairs of 1×1, int8 k×k, PRB and FC stages) on Xilinx devices (default true; --no-pack to compare)',
+    },
   } as const;
 }
 
-function targetArgs(a: { device?: string | undefined; 'device-file'?: string | undefined; 'clock-mhz'?: number | undefined; fold?: string | undefined; 'max-util'?: number | undefined; 'target-fps'?: number | undefined; 'onchip-limit'?: number | undefined }): TargetArgs {
+function targetArgs(a: { device?: string | undefined; 'device-file'?: string | undefined; 'clock-mhz'?: number | undefined; fold?: string | undefined; 'max-util'?: number | undefined; 'target-fps'?: number | undefined; 'onchip-limit'?: number | undefined; pack?: boolean | undefined }): TargetArgs {
   return {
     device: a.device,
     deviceFile: a['device-file'],
@@ -47,6 +51,7 @@ function targetArgs(a: { device?: string | undefined; 'device-file'?: string | u
     maxUtil: a['max-util'],
     targetFps: a['target-fps'],
     onchipLimit: a['onchip-limit'],
+    pack: a.pack,
   };
 }
 

@@ -93,6 +93,8 @@ export interface MappingArgs {
   readonly maxUtil: number | undefined;
   readonly targetFps: number | undefined;
   readonly onchipLimit: number | undefined;
+  /** Packed multipliers allowed (default: where the device supports them). */
+  readonly pack?: boolean | undefined;
 }
 
 export interface ChosenFolding {
@@ -112,8 +114,8 @@ export interface ChosenFolding {
  */
 export function readFolding(info: ModelInfo, fold: string | undefined, map?: MappingArgs): ChosenFolding {
   const auto = fold === undefined || fold === 'auto';
-  if (map && (map.maxUtil !== undefined || map.targetFps !== undefined)) {
-    const opt = map.maxUtil !== undefined ? '--max-util' : '--target-fps';
+  if (map && (map.maxUtil !== undefined || map.targetFps !== undefined || map.pack !== undefined)) {
+    const opt = map.maxUtil !== undefined ? '--max-util' : map.targetFps !== undefined ? '--target-fps' : map.pack ? '--pack' : '--no-pack';
     if (!auto) throw new GenRtlError(opt, `applies to the folding optimizer (--fold auto), not to --fold ${fold}`);
     if (!map.device) throw new GenRtlError(opt, 'needs --device: the optimizer budgets a device\'s resources');
   }
@@ -124,6 +126,7 @@ export function readFolding(info: ModelInfo, fold: string | undefined, map?: Map
       ...(map.maxUtil !== undefined ? { maxUtil: map.maxUtil } : {}),
       ...(map.targetFps !== undefined ? { targetFps: map.targetFps } : {}),
       ...(map.onchipLimit !== undefined ? { onchipLimitBytes: map.onchipLimit } : {}),
+      ...(map.pack !== undefined ? { pack: map.pack } : {}),
     });
     return { folding: o.folding, summary: o.summary, bottleneckResource: o.bottleneck.resource, mostFolded: o.mostFolded };
   }
@@ -139,9 +142,9 @@ export function readFolding(info: ModelInfo, fold: string | undefined, map?: Map
   return { folding: resolveFolding(info, json, fold), summary: `from ${fold}` };
 }
 
-/** The folding as a --fold file: {"stages": {"<layer>": {"pe", "simd", "window"[, "lutram"]}}}. */
+/** The folding as a --fold file: {"stages": {"<layer>": {"pe", "simd", "window"[, "lutram"][, "pack"]}}}. */
 export function foldingJson(f: Folding): string {
-  const stage = (v: Fold): object => ({ pe: v.pe, simd: v.simd, window: v.window, ...(v.lutram ? { lutram: true } : {}) });
+  const stage = (v: Fold): object => ({ pe: v.pe, simd: v.simd, window: v.window, ...(v.lutram ? { lutram: true } : {}), ...(v.pack ? { pack: true } : {}) });
   return `${JSON.stringify({ stages: Object.fromEntries([...f].map(([name, v]) => [name, stage(v)])) }, null, 2)}\n`;
 }
 
@@ -170,6 +173,7 @@ export interface TargetArgs {
   readonly maxUtil: number | undefined;
   readonly targetFps: number | undefined;
   readonly onchipLimit: number | undefined;
+  readonly pack?: boolean | undefined;
 }
 
 interface Target {
@@ -185,7 +189,7 @@ function resolveTarget(info: ModelInfo, t: TargetArgs): Target {
   const device = t.device !== undefined ? lookupDevice(t.device, devices) : null;
   const clockMhz = checkClock(t.clockMhz ?? device?.maxClockMhzHint ?? 100);
   const onchipLimit = checkOnchipLimit(t.onchipLimit);
-  const chosen = readFolding(info, t.fold, { device, clockMhz, maxUtil: t.maxUtil, targetFps: t.targetFps, onchipLimit });
+  const chosen = readFolding(info, t.fold, { device, clockMhz, maxUtil: t.maxUtil, targetFps: t.targetFps, onchipLimit, pack: t.pack });
   return { device, devices, clockMhz, onchipLimit, chosen };
 }
 

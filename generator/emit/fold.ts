@@ -20,6 +20,12 @@ export interface Fold {
    * Only where the stage has such RAMs (`hasRams`).
    */
   readonly lutram?: boolean;
+  /**
+   * Two int8 products per multiplier: output-channel lanes 2q and 2q+1 share one DSP for the
+   * product of their weights with the same input (gr_conv_stage PACK). Tap core, stages with int8
+   * products (`canPack`), an even PE.
+   */
+  readonly pack?: boolean;
 }
 
 export type Folding = ReadonlyMap<string, Fold>;
@@ -70,6 +76,12 @@ export function canWindow(l: LayerInfo): boolean {
   return (layer.kind === 'binconv' || layer.kind === 'conv' || layer.kind === 'prb') && layer.geom.kernel > 1;
 }
 
+/** Whether a stage has int8 products a lane pair can share (PACK): conv, PRB, FC, input; binconv has none. */
+export function canPack(l: LayerInfo): boolean {
+  const kind = l.layer.kind;
+  return kind === 'conv' || kind === 'prb' || kind === 'fc' || kind === 'input';
+}
+
 /**
  * Whether a stage has RAMs whose style the mapper may choose: a line buffer (k×k or strided
  * stages and max pools; a 1×1 stride-1 stage keeps two pixels in registers) or input FIFOs (joins).
@@ -97,6 +109,11 @@ export function checkFold(l: LayerInfo, f: Fold): void {
   const where = `stage "${l.layer.name}" (${l.layer.kind})`;
   if (f.window && !canWindow(l)) throw new GenRtlError(where, 'window (tap-parallel) folding needs a k×k convolution with k > 1');
   if (f.lutram && !hasRams(l)) throw new GenRtlError(where, 'lutram needs a stage with a line buffer or join FIFOs');
+  if (f.pack) {
+    if (!canPack(l)) throw new GenRtlError(where, 'pack needs a stage with int8 products (conv, prb, fc, input)');
+    if (f.window) throw new GenRtlError(where, 'pack is for the one-tap-per-cycle core (window false)');
+    if (f.pe % 2 !== 0) throw new GenRtlError(where, `pack needs an even pe (lane pairs share a multiplier), got ${f.pe}`);
+  }
   const lim = foldLimits(l);
   if (!lim) {
     if (f.pe !== 1 || f.simd !== 1) throw new GenRtlError(where, 'has no folding knobs (pe and simd must be 1)');
@@ -110,7 +127,7 @@ export function checkFold(l: LayerInfo, f: Fold): void {
 }
 
 const foldFile = z.strictObject({
-  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional() })),
+  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional(), pack: z.boolean().optional() })),
 });
 
 /** Folding of every stage: defaults, overridden by a parsed folding JSON ({"stages": {"<layer>": {"pe", "simd"}}}). */
@@ -128,7 +145,8 @@ export function resolveFolding(info: ModelInfo, json: unknown, source: string): 
       if (!l) throw new GenRtlError(source, `stage "${name}" is not a layer of model "${info.model.name}"`);
       const base = out.get(name)!;
       const lutram = f.lutram ?? base.lutram ?? false;
-      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}) });
+      const pack = f.pack ?? base.pack ?? false;
+      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}), ...(pack ? { pack } : {}) });
     }
   }
   for (const l of info.layers) checkFold(l, out.get(l.layer.name)!);
@@ -147,15 +165,22 @@ function lanes(l: LayerInfo, f: Fold): number {
   return f.pe * f.simd * k * k;
 }
 
-/** Legal foldings of a stage, least parallel first (window ones where the stage allows them); `lutram` adds the LUT RAM variants. */
-export function candidates(l: LayerInfo, opts: { readonly lutram?: boolean } = {}): Fold[] {
+/**
+ * Legal foldings of a stage, least parallel first (window ones where the stage allows them);
+ * `lutram` adds the LUT RAM variants, `pack` the packed-multiplier ones.
+ */
+export function candidates(l: LayerInfo, opts: { readonly lutram?: boolean; readonly pack?: boolean } = {}): Fold[] {
   const lim = foldLimits(l) ?? { pe: 1, simd: 1 };
   const windows = canWindow(l) ? [false, true] : [false];
   const styles = opts.lutram && hasRams(l) ? [false, true] : [false];
+  const packs = (pe: number, window: boolean): boolean[] => (opts.pack && canPack(l) && !window && pe % 2 === 0 ? [false, true] : [false]);
   const all = divisors(lim.pe).flatMap((pe) =>
-    divisors(lim.simd).flatMap((simd) => windows.flatMap((window) => styles.map((lutram): Fold => (lutram ? { pe, simd, window, lutram } : { pe, simd, window })))),
+    divisors(lim.simd).flatMap((simd) =>
+      windows.flatMap((window) => styles.flatMap((lutram) => packs(pe, window).map((pack): Fold => ({ pe, simd, window, ...(lutram ? { lutram } : {}), ...(pack ? { pack } : {}) })))),
+    ),
   );
-  return all.sort((a, b) => lanes(l, a) - lanes(l, b) || a.pe - b.pe || Number(a.window) - Number(b.window) || Number(a.lutram ?? false) - Number(b.lutram ?? false));
+  const flag = (v: boolean | undefined): number => Number(v ?? false);
+  return all.sort((a, b) => lanes(l, a) - lanes(l, b) || a.pe - b.pe || flag(a.window) - flag(b.window) || flag(a.lutram) - flag(b.lutram) || flag(a.pack) - flag(b.pack));
 }
 
 /**

@@ -134,7 +134,7 @@ export function generate(info: ModelInfo, opts: GenerateOptions): { files: Outpu
       kind: s.info.layer.kind,
       instance: `u_${s.ident}`,
       module: s.module,
-      fold: { pe: s.fold.pe, simd: s.fold.simd, window: s.fold.window },
+      fold: { pe: s.fold.pe, simd: s.fold.simd, window: s.fold.window, ...(s.fold.pack ? { pack: true } : {}) },
       cyclesPerImage: s.cyclesPerImage,
     })),
     fifos: design.fifos.map((f) => ({ ...f })),

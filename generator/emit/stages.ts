@@ -204,6 +204,7 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
       ...['W0_FILE', 'W1_FILE', 'M0_FILE', 'M1_FILE', 'BIAS_FILE', 'SHIFT_FILE'].map((p) => str(p, files.get(p) ?? '')),
       ...windowParams,
       int('LB_LUTRAM', fold.lutram ? 1 : 0),
+      ...(fold.pack ? [int('PACK', 1)] : []),
     ],
     roms,
     inPorts: ['s'],

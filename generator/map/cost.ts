@@ -242,6 +242,8 @@ export const FEATURES = [
   'intLane',
   /** Int8 product adder trees beyond their first level (the DSP48 post-adders absorb the first). */
   'intTree',
+  /** Packed int8 products (PACK): per shared multiplier, the multiplicand's sign fix and the high product's correction. */
+  'pack',
   /** gr_requant lanes: one per lane. */
   'rqLane',
   /** gr_requant: SUM_W per lane (the sum, the saturation). */
@@ -263,8 +265,8 @@ const noFeatures = (): Features => Object.fromEntries(FEATURES.map((f) => [f, 0]
  * (bench/calibrate-cost.ts --fit, Yosys 0.23 synth_xilinx, docs/cost-model.md).
  */
 export const COEF: { readonly lut: Readonly<Features>; readonly ff: Readonly<Features> } = {
-  lut: { base: 5.65, lbCtrl: 1.27, lutram: 1, romLogic: 1, memReg: 0, mux: 0.66, winMux: 1.18, binLane: 1.08, intLane: 2.22, intTree: 0.91, rqLane: 0, rqSum: 0.015, rqShift: 0.41, pool: 1.87, reg: 0 },
-  ff: { base: 4.77, lbCtrl: 0.96, lutram: 0, romLogic: 0, memReg: 0.63, mux: 0, winMux: 0, binLane: 0.87, intLane: 0, intTree: 1.14, rqLane: 0, rqSum: 0.41, rqShift: 0, pool: 0.96, reg: 0.89 },
+  lut: { base: 5.65, lbCtrl: 1.27, lutram: 1, romLogic: 1, memReg: 0, mux: 0.66, winMux: 1.18, binLane: 1.08, intLane: 2.22, intTree: 0.91, pack: 2.25, rqLane: 0, rqSum: 0.015, rqShift: 0.41, pool: 1.87, reg: 0 },
+  ff: { base: 4.77, lbCtrl: 0.96, lutram: 0, romLogic: 0, memReg: 0.63, mux: 0, winMux: 0, binLane: 0.87, intLane: 0, intTree: 1.14, pack: 1.1, rqLane: 0, rqSum: 0.41, rqShift: 0, pool: 0.96, reg: 0.89 },
 };
 
 /** A model's raw result: LUT and FF features, exact DSP / memory counts. */
@@ -434,6 +436,11 @@ function getter(plan: StagePlan): (name: string) => number {
   };
 }
 
+/** A gr_conv_stage whose lane pairs share their int8 multipliers (PACK = 1; absent means 0). */
+function packed(plan: StagePlan): boolean {
+  return paramsOf(plan).get('PACK') === 1;
+}
+
 function romContent(plan: StagePlan, param: string): string | undefined {
   return plan.roms.find((r) => r.param === param)?.content;
 }
@@ -489,7 +496,15 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
     // by a constant (one-row) ROM of trivial weights (shifts); synth_xilinx maps both onto DSP48s.
     const w = dsp === 'sbmac16' && mode === 1 ? romFields(plan, 'W0_FILE', pe * lanes, 8) : undefined;
     const folded = w !== undefined && (w.every((row) => row.every((v) => v === 0 || v === 1)) || (w.length === 1 && w[0]!.every(trivialWeight)));
-    r.dsp += folded ? 0 : pe * intLanes * mulBlocks(dsp, 8, xw);
+    if (packed(plan)) {
+      // Lanes 2q, 2q+1 share a multiplier of (wh·2^SP + wl) (IN_W + 17 bits) by x (gr_conv_stage PACK).
+      const shared = (pe / 2) * intLanes;
+      r.dsp += folded ? 0 : shared * mulBlocks(dsp, inW + 17, xw);
+      r.lut.pack += shared;
+      r.ff.pack += shared;
+    } else {
+      r.dsp += folded ? 0 : pe * intLanes * mulBlocks(dsp, 8, xw);
+    }
     r.lut.intTree += pe * it.lut;
     r.ff.intTree += pe * it.ff;
     r.lut.intLane += pe * termW;

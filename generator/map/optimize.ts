@@ -41,6 +41,8 @@ export interface OptimizeOptions {
   readonly onchipLimitBytes?: number;
   /** Allow the tap-parallel window core (default true). */
   readonly window?: boolean;
+  /** Allow two int8 products per DSP (Fold.pack) where the device supports it (default true). */
+  readonly pack?: boolean;
 }
 
 export interface Optimized {
@@ -107,6 +109,9 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
   // iCE40 has no LUT RAM: Yosys cannot map a ram_style "distributed" memory there (EBR or flip-flops only).
   const hasLutram = opts.device.vendor !== 'lattice';
   const dsp = dspPrimitive(opts.device);
+  // Packed multiplicands are IN_W + 17 = 25 bits: one DSP48E1 (25 × 18) or DSP48E2 (27 × 18); an
+  // SB_MAC16 would need two, and Intel's blocks are not calibrated for it.
+  const pack = (opts.pack ?? true) && opts.device.vendor === 'xilinx';
 
   // FIFOs, broadcasts and the output stage, sized as in the default folding's design (join FIFOs
   // grow by a few entries at faster intervals: the report costs the real ones). A join FIFO's
@@ -120,7 +125,7 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
 
   const stages: StageSearch[] = info.layers.map((l, i) => {
     const ident = layerIdent(i, l.layer.name);
-    const choices = candidates(l, { lutram: hasLutram })
+    const choices = candidates(l, { lutram: hasLutram, pack })
       .filter((f) => allowWindow || !f.window)
       .map((fold) => {
         const cost = add(vec(resourcesOf(stageCost(planStage(l, ident, fold), dsp))), fifoVec(l.layer.name, fold.lutram ?? false));

@@ -6,6 +6,7 @@
  */
 import type { Design } from '../emit/design.js';
 import { foldLimits } from '../emit/fold.js';
+import { planStage } from '../emit/stages.js';
 import { addCost, broadcastCost, fifoCost, outputStageCost, stageCost, type DspPrimitive, type StageCost } from './cost.js';
 import type { Device } from './devices.js';
 
@@ -26,7 +27,7 @@ export interface StageReport {
   readonly name: string;
   readonly kind: string;
   /** PE × SIMD; `window`: the tap-parallel core (all K×K taps per step). */
-  readonly fold: { readonly pe: number; readonly simd: number; readonly window: boolean };
+  readonly fold: { readonly pe: number; readonly simd: number; readonly window: boolean; readonly pack: boolean };
   readonly lut: number;
   readonly ff: number;
   readonly dsp: number;
@@ -55,6 +56,11 @@ export interface Report {
   readonly stages: readonly StageReport[];
   /** FIFOs, broadcasts and the output stage, together. */
   readonly glue: Omit<StageReport, 'name' | 'kind' | 'fold' | 'cyclesPerImage' | 'lutShare'>;
+  /**
+   * Stages whose lane pairs share each int8 multiplier (fold.pack): their DSPs, and what the same
+   * stages would take with one product per DSP. null when no stage is packed.
+   */
+  readonly packing: { readonly stages: readonly string[]; readonly dsp: number; readonly dspUnpacked: number } | null;
   readonly notes: readonly string[];
 }
 
@@ -136,12 +142,22 @@ export function buildReport(design: Design, model: string, device: Device, opts:
   const totals = resourcesOf(total);
   const capacity = capacityOf(device);
 
+  const packed = design.stages.flatMap((s, i) => (s.fold.pack ? [{ s, dsp: costs[i]!.dsp }] : []));
+  const packing =
+    packed.length === 0
+      ? null
+      : {
+          stages: packed.map((p) => p.s.info.layer.name),
+          dsp: packed.reduce((t, p) => t + p.dsp, 0),
+          dspUnpacked: packed.reduce((t, p) => t + stageCost(planStage(p.s.info, p.s.ident, { ...p.s.fold, pack: false }), dspPrimitive(device)).dsp, 0),
+        };
+
   const stages: StageReport[] = design.stages.map((s, i) => {
     const c = costs[i]!;
     return {
       name: s.info.layer.name,
       kind: s.info.layer.kind,
-      fold: { pe: s.fold.pe, simd: s.fold.simd, window: s.fold.window },
+      fold: { pe: s.fold.pe, simd: s.fold.simd, window: s.fold.window, pack: s.fold.pack ?? false },
       lut: c.lut,
       ff: c.ff,
       dsp: c.dsp,
@@ -202,6 +218,7 @@ export function buildReport(design: Design, model: string, device: Device, opts:
     stages,
     glue: { lut: glue.lut, ff: glue.ff, dsp: glue.dsp, bram36: bram36(glue), onchipBits: onchipBits(glue) },
     folding: opts.folding ?? 'given',
+    packing,
     notes: [
       'LUT, FF, DSP and block RAM are estimates of Yosys synth_xilinx results (docs/cost-model.md); on Intel and Lattice parts they are compared in LUT6 and BRAM36 equivalents.',
       'Cycles are the cores\' exact steady-state counts; co-simulation measures them.',
@@ -218,14 +235,14 @@ function pct(need: number, have: number): string {
   return have > 0 ? `${((100 * need) / have).toFixed(1)} %` : 'n/a';
 }
 
-/** "PE x SIMD", with " w" for the window core. */
+/** "PE x SIMD", with " w" for the window core, " p" for packed multipliers. */
 export function foldText(f: StageReport['fold']): string {
-  return `${f.pe} x ${f.simd}${f.window ? ' w' : ''}`;
+  return `${f.pe} x ${f.simd}${f.window ? ' w' : ''}${f.pack ? ' p' : ''}`;
 }
 
 export function renderReportText(r: Report): string {
   const rows = [
-    ['stage', 'kind', 'PE x SIMD (w: window)', 'LUT', 'FF', 'DSP', 'BRAM36', 'on-chip bits', 'cycles/image', 'LUT share'],
+    ['stage', 'kind', 'PE x SIMD (w: window, p: packed)', 'LUT', 'FF', 'DSP', 'BRAM36', 'on-chip bits', 'cycles/image', 'LUT share'],
     ...r.stages.map((s) => [s.name, s.kind, foldText(s.fold), n(s.lut), n(s.ff), n(s.dsp), s.bram36.toFixed(1), n(s.onchipBits), n(s.cyclesPerImage), `${(100 * s.lutShare).toFixed(1)} %`]),
     ['(fifos, broadcasts, output)', '', '', n(r.glue.lut), n(r.glue.ff), n(r.glue.dsp), r.glue.bram36.toFixed(1), n(r.glue.onchipBits), '', ''],
   ];
@@ -240,6 +257,9 @@ export function renderReportText(r: Report): string {
     `folding: ${r.folding}`,
     `LUT ${n(t.lut)} / ${n(c.lut)} (${pct(t.lut, c.lut)}), FF ${n(t.ff)} / ${n(c.ff)} (${pct(t.ff, c.ff)}), DSP ${n(t.dsp)} / ${n(c.dsp)} (${pct(t.dsp, c.dsp)}), BRAM36 ${t.bram36.toFixed(1)} / ${n(c.bram36)} (${pct(t.bram36, c.bram36)})`,
     `on-chip memory ${n(t.onchipBytes)} bytes (${mb(t.onchipBytes)}) of ${n(c.onchipBytes)} on the device and ${n(r.onchipLimitBytes)} budget`,
+    ...(r.packing
+      ? [`DSP packing (p): ${r.packing.stages.length} stage${r.packing.stages.length === 1 ? '' : 's'} put two int8 products on each multiplier DSP: ${n(r.packing.dsp)} DSP instead of ${n(r.packing.dspUnpacked)} (${(r.packing.dspUnpacked / r.packing.dsp).toFixed(2)}x int8 MACs per DSP there, requantizers included)`]
+      : []),
     ...r.fitProblems.map((p) => `does not fit: ${p}`),
     '',
     table,

@@ -164,7 +164,7 @@ function expectShows(seen: Seen, r: Report): void {
   };
   expect(seen.stages.map((s) => s.cells[col('stage')])).toEqual(r.stages.map((s) => s.name));
   expect(seen.stages.map((s) => s.cells[col('kind')])).toEqual(r.stages.map((s) => s.kind));
-  expect(seen.stages.map((s) => s.cells[col('PE x SIMD')])).toEqual(r.stages.map((s) => `${s.fold.pe} x ${s.fold.simd}${s.fold.window ? ' w' : ''}`));
+  expect(seen.stages.map((s) => s.cells[col('PE x SIMD')])).toEqual(r.stages.map((s) => `${s.fold.pe} x ${s.fold.simd}${s.fold.window ? ' w' : ''}${s.fold.pack ? ' p' : ''}`));
   expect(seen.stages.map((s) => s.cells[col('cycles/image')])).toEqual(r.stages.map((s) => num(s.cyclesPerImage)));
 
   // Bars: every stage's bar is as long, relative to the slowest one's, as its cycles are; the

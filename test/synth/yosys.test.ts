@@ -18,7 +18,7 @@ const HAVE_YOSYS = spawnSync('yosys', ['-V']).status === 0;
 if (!HAVE_YOSYS) console.warn('NOTICE: yosys not found: synthesis checks are skipped');
 
 /** Synthesizes the stage of layer "dut" of a micro network alone; returns its cell counts. */
-function synthStage(net: string, fold: { pe: number; simd: number }): Map<string, number> {
+function synthStage(net: string, fold: { pe: number; simd: number; pack?: boolean }, family: 'xc7' | 'xcup' = 'xc7'): Map<string, number> {
   const { info } = microModel(MICRO_NETS.find((n) => n.name === net)!, 11);
   const folding = resolveFolding(info, { stages: { dut: fold } }, 'test');
   const { files, design } = generate(info, { folding, device: null, clockMhz: 100 });
@@ -27,7 +27,7 @@ function synthStage(net: string, fold: { pe: number; simd: number }): Map<string
   const stage = design.stages.find((s) => s.info.layer.name === 'dut')!;
   const sources = files.filter((f) => f.path.startsWith('rtl/gr_') && !f.path.includes('gr_top_')).map((f) => f.path);
   const chparam = stage.params.map((p) => `chparam -set ${p.name} ${p.value} ${stage.module}`).join('; ');
-  const script = `read_verilog -sv ${sources.join(' ')}; ${chparam}; synth_xilinx -flatten -top ${stage.module}; tee -o stat.txt stat`;
+  const script = `read_verilog -sv ${sources.join(' ')}; ${chparam}; synth_xilinx -family ${family} -flatten -top ${stage.module}; tee -o stat.txt stat`;
   const r = spawnSync('yosys', ['-q', '-p', script], { cwd: join(dir, 'd'), encoding: 'utf8', timeout: 600_000 });
   expect(r.status, r.stderr).toBe(0);
   const cells = new Map<string, number>();
@@ -41,6 +41,21 @@ describe.skipIf(!HAVE_YOSYS)('Yosys synth_xilinx', () => {
     console.log('int8 1x1 stage (PE 4, SIMD 4):', Object.fromEntries(cells));
     // 16 lane multipliers plus 4 requantizers.
     expect(cells.get('DSP48E1') ?? 0).toBeGreaterThanOrEqual(16);
+  });
+
+  it('int8 1x1 stage, packed: two lanes share each DSP48E1 / DSP48E2, bit-exact by the testbenches', () => {
+    const luts = (c: Map<string, number>): number => [...c.entries()].filter(([k]) => /^LUT\d$/.test(k)).reduce((s, [, v]) => s + v, 0);
+    for (const [family, cell] of [['xc7', 'DSP48E1'], ['xcup', 'DSP48E2']] as const) {
+      const plain = synthStage('int8-conv-1x1', { pe: 8, simd: 4 }, family);
+      const packed = synthStage('int8-conv-1x1', { pe: 8, simd: 4, pack: true }, family);
+      const ffs = (c: Map<string, number>): number => [...c.entries()].filter(([k]) => /^FD/.test(k)).reduce((s, [, v]) => s + v, 0);
+      const brief = (c: Map<string, number>): string => `${c.get(cell) ?? 0} ${cell}, ${luts(c)} LUT, ${ffs(c)} FF`;
+      console.log(`int8 1x1 stage (PE 8, SIMD 4, ${family}): plain ${brief(plain)}; packed ${brief(packed)}`);
+      // 32 products and 8 requantizers; packed, 16 products.
+      expect(plain.get(cell) ?? 0).toBe(40);
+      expect(packed.get(cell) ?? 0).toBe(24);
+      expect(luts(packed)).toBeGreaterThan(luts(plain));
+    }
   });
 
   it('binary 3x3 stage: LUT and carry-chain adder trees, DSPs only in the requantizers', () => {

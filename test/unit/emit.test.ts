@@ -66,6 +66,16 @@ describe('generate', () => {
     expect(() => resolveFolding(info, { stages: { conv1: { pe: 'x' } } }, 'f.json')).toThrow(GenRtlError);
   });
 
+  it('packs a stage\'s lane pairs onto shared multipliers only where it has int8 products and an even PE', () => {
+    const ok = resolveFolding(info, { stages: { module1_prb1: { pe: 2, simd: 2, pack: true } } }, 'f.json');
+    expect(ok.get('module1_prb1')).toEqual({ pe: 2, simd: 2, window: false, pack: true });
+    const stage = generate(info, { folding: ok, device: null, clockMhz: 100 }).design.stages.find((s) => s.info.layer.name === 'module1_prb1')!;
+    expect(stage.params).toContainEqual({ name: 'PACK', value: '1' });
+    expect(() => resolveFolding(info, { stages: { conv1: { pe: 2, pack: true } } }, 'f.json')).toThrow(/stage "conv1" \(binconv\): pack needs a stage with int8 products/);
+    expect(() => resolveFolding(info, { stages: { module1_prb1: { pe: 1, pack: true } } }, 'f.json')).toThrow(/pack needs an even pe \(lane pairs share a multiplier\), got 1/);
+    expect(() => resolveFolding(info, { stages: { module1_prb1: { pe: 2, window: true, pack: true } } }, 'f.json')).toThrow(/pack is for the one-tap-per-cycle core/);
+  });
+
   it('generates the shipped model too', () => {
     const shipped = readModelFile('models/sepnet-tiny-28.sepb');
     expect(generate(shipped, { folding: resolveFolding(shipped, undefined, 'd'), device: null, clockMhz: 100 }).design.stages.length).toBe(shipped.layers.length);

@@ -109,6 +109,33 @@ describe('folding optimizer', () => {
     expect(lutramStages).toBeLessThan([...o.folding.values()].filter((f) => f.lutram).length);
   });
 
+  it('packs two int8 products per DSP on Xilinx parts, and only where legal; the report shows the saving', () => {
+    const info = zooModel('sepnet-small').info;
+    const zu7 = lookupDevice('xczu7ev');
+    const o = optimizeFolding(info, { device: zu7, clockMhz: 250 });
+    const packedStages = [...o.folding].filter(([, f]) => f.pack);
+    expect(packedStages.length).toBeGreaterThan(0);
+    for (const [name, f] of packedStages) {
+      const l = info.byName.get(name)!;
+      expect(['conv', 'prb', 'fc', 'input']).toContain(l.layer.kind);
+      expect(f.pe % 2).toBe(0);
+      expect(f.window).toBe(false);
+    }
+    const r = reportFor(info, zu7, 250, o);
+    withinCaps(r, 0.8);
+    expect(r.packing).not.toBeNull();
+    expect(r.packing!.stages).toEqual(packedStages.map(([name]) => name));
+    // Each packed stage: PE/2 products' DSPs instead of PE, requantizers unchanged.
+    expect(r.packing!.dspUnpacked / r.packing!.dsp).toBeGreaterThanOrEqual(1.8);
+    const unpacked = optimizeFolding(info, { device: zu7, clockMhz: 250, pack: false });
+    expect([...unpacked.folding.values()].some((f) => f.pack)).toBe(false);
+    expect(reportFor(info, zu7, 250, unpacked).packing).toBeNull();
+    // No packing where the multiplier block is too narrow for a packed operand (SB_MAC16) or not calibrated (Intel).
+    for (const [device, mhz] of [[lookupDevice('5csema5'), 150], [lookupDevice('up5k'), 24]] as const) {
+      expect([...optimizeFolding(tiny28, { device, clockMhz: mhz }).folding.values()].some((f) => f.pack)).toBe(false);
+    }
+  });
+
   it('says when even the most folded design does not fit', () => {
     const up5k = lookupDevice('up5k');
     const o = optimizeFolding(tiny28, { device: up5k, clockMhz: 24 });
