@@ -271,6 +271,23 @@ describe('gen-rtl report and generate --device', () => {
     }
     expect(existsSync(join(dir, 'never'))).toBe(false);
   });
+
+  it('--no-pack keeps one int8 product per DSP; by default the report marks packed stages and what they save', () => {
+    const packed = cli('report', tiny, '--device', 'xc7z020', '--json');
+    const plain = cli('report', tiny, '--device', 'xc7z020', '--no-pack', '--json');
+    expect(packed.code, packed.stderr).toBe(0);
+    expect(plain.code, plain.stderr).toBe(0);
+    const p = JSON.parse(packed.stdout);
+    const u = JSON.parse(plain.stdout);
+    expect(p.packing.stages.length).toBeGreaterThan(0);
+    expect(p.packing.dsp).toBeLessThan(p.packing.dspUnpacked);
+    expect(u.packing).toBeNull();
+    expect(u.stages.some((s: { fold: { pack: boolean } }) => s.fold.pack)).toBe(false);
+    expect(cli('report', tiny, '--device', 'xc7z020').stdout).toMatch(/^DSP packing \(p\): \d+ stages? put two int8 products on each multiplier DSP: [\d,]+ DSP instead of [\d,]+ /m);
+    const e = cli('report', tiny, '--device', 'xc7z020', '--fold', 'balanced', '--no-pack');
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/^error: --no-pack: applies to the folding optimizer \(--fold auto\), not to --fold balanced/);
+  });
 });
 
 describe('gen-rtl run --dataset (accuracy)', () => {
