@@ -103,8 +103,29 @@ class ResNetFmnist(nn.Module):
         return self.classifier(torch.flatten(self.pool(self.features(x)), 1))
 
 
+class SepNetUp5k(nn.Module):
+    """The zoo's sepnet-up5k (generator/zoo/nets.ts up5k()): one stride-2 PRB stem, GAP, linear.
+
+    28×28×1 → PRB (3×3 ∥ 1×1, both stride 2, 16 channels) → 14×14×16 → global average pool → 16 → 10.
+    The module names are the zoo's layer names (`stem`, `pool`, `fc`), which the importer keeps. The
+    ReLU after the pool changes nothing (its input is a ReLU's output) but makes the importer fuse it
+    into the pool, whose output is then uint8 as the zoo's (`avgpool` with `relu`), not int8.
+    """
+
+    def __init__(self, width=16, num_classes=10):
+        super().__init__()
+        self.stem = PatternResidualBlock(1, width, 3, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.pool_relu = nn.ReLU(inplace=True)
+        self.fc = nn.Linear(width, num_classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool_relu(self.pool(self.stem(x))), 1))
+
+
 ARCHITECTURES = {
     'sepnet-fmnist': SepNetFmnist,
+    'sepnet-up5k': SepNetUp5k,
     'resnet20-fmnist': lambda: ResNetFmnist(n=3),
 }
 

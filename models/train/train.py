@@ -3,6 +3,7 @@
   /usr/bin/python3 models/train/train.py sepnet-fmnist      # Table 2 row, ships models/sepnet-fmnist.onnx
   /usr/bin/python3 models/train/train.py sepnet-fmnist-1x1  # Table 4 analog: 1×1 patterns instead of k×k
   /usr/bin/python3 models/train/train.py resnet20-fmnist    # Table 2 row, ships models/resnet20-fmnist.onnx
+  /usr/bin/python3 models/train/train.py sepnet-up5k-fmnist # the zoo's sepnet-up5k, ships models/sepnet-up5k-fmnist.onnx
   /usr/bin/python3 models/train/train.py table1             # Table 1 analog from the two full checkpoints
 
 Step 1 trains the full-precision network; step 2 binarizes the selected convolutions by Eq. 1
@@ -35,6 +36,8 @@ EXPERIMENTS = {
                               onnx=None),
     'resnet20-fmnist': dict(arch='resnet20-fmnist', binarize='kxk', epochs=3, refine_epochs=1,
                             onnx='models/resnet20-fmnist.onnx'),
+    'sepnet-up5k-fmnist': dict(arch='sepnet-up5k', binarize='kxk', epochs=30, refine_epochs=15,
+                               onnx='models/sepnet-up5k-fmnist.onnx'),
 }
 BATCH_SIZE = 128
 LR_FULL = 0.05
