@@ -1,0 +1,80 @@
+/**
+ * Fuzzing of the inputs that are not model files: label files, folding JSON
+ * and device JSON (test/fuzz/). Every case must end in a valid parse or a
+ * one-line GenRtlError naming the file and the problem, each within 5 s.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFolding } from '../../generator/cli/commands.js';
+import { loadLabelFile } from '../../generator/io/images.js';
+import { GenRtlError } from '../../generator/util/errors.js';
+import { zooModel } from '../../generator/zoo/index.js';
+import { devicesTarget } from '../fuzz/devices.js';
+import { foldTarget } from '../fuzz/fold.js';
+import { runFuzz, summary } from '../fuzz/harness.js';
+import { labelsTarget } from '../fuzz/labels.js';
+import { scratchFile } from '../fuzz/harness.js';
+
+describe('input fuzzing', () => {
+  it(`label files: ${labelsTarget.ciCases} cases`, () => {
+    const s = runFuzz(labelsTarget, labelsTarget.ciCases, 7001);
+    console.log(summary(s));
+    expect(s.crashes).toEqual([]);
+    expect(s.cases).toBe(labelsTarget.ciCases);
+    expect(s.accepted).toBeGreaterThan(100);
+    expect(s.rejected).toBeGreaterThan(500);
+    expect(s.rules.size).toBeGreaterThan(15);
+  });
+
+  it(`folding JSON: ${foldTarget.ciCases} cases`, () => {
+    const s = runFuzz(foldTarget, foldTarget.ciCases, 7002);
+    console.log(summary(s));
+    expect(s.crashes).toEqual([]);
+    expect(s.accepted).toBeGreaterThan(50);
+    expect(s.rejected).toBeGreaterThan(700);
+    expect(s.rules.size).toBeGreaterThan(10);
+  });
+
+  it(`device JSON: ${devicesTarget.ciCases} cases`, () => {
+    const s = runFuzz(devicesTarget, devicesTarget.ciCases, 7003);
+    console.log(summary(s));
+    expect(s.crashes).toEqual([]);
+    expect(s.accepted).toBeGreaterThan(50);
+    expect(s.rejected).toBeGreaterThan(700);
+    expect(s.rules.size).toBeGreaterThan(20);
+  });
+});
+
+/** The message of the GenRtlError `f` throws. */
+function message(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof GenRtlError) return e.message;
+    throw e;
+  }
+  throw new Error('no error');
+}
+
+describe('regressions found by fuzzing: messages quoting the file stay on one line', () => {
+  const oneLine = /^[^\n\r\u2028\u2029]+$/;
+
+  it('a label file with a lone carriage return in a line', () => {
+    const m = message(() => loadLabelFile(scratchFile('cr.txt', 'a.png,1\nb.\rpng,x\n')));
+    expect(m).toMatch(/line 2: label "x" of b\.\\u000dpng is not a non-negative integer$/);
+    expect(m).toMatch(oneLine);
+  });
+
+  it('a folding file: a syntax error near a newline, a stage name and a key with control characters', () => {
+    const info = zooModel('sepnet-tiny-28').info;
+    const fold = (text: string): string => message(() => readFolding(info, scratchFile('f.json', text)));
+    const syntax = fold('{"stages": {\n "conv1": x\n}}');
+    expect(syntax).toMatch(/f\.json: not valid JSON \(Unexpected token 'x', .*is not valid JSON\)$/);
+    expect(syntax).toMatch(oneLine);
+    const stage = fold(JSON.stringify({ stages: { 'conv1\nerror: injected': { pe: 1 } } }));
+    expect(stage).toMatch(/f\.json: stage "conv1\\nerror: injected" is not a layer of model "sepnet-tiny-28"$/);
+    const key = fold(JSON.stringify({ stages: { conv1: { 'si\tmd': 1 } } }));
+    expect(key).toMatch(/f\.json: stages\.conv1: Unrecognized key: "si\\u0009md"$/);
+    expect(key).toMatch(oneLine);
+    expect(fold('')).toMatch(/f\.json: not valid JSON \(Unexpected end of JSON input\)$/);
+  });
+});
