@@ -393,6 +393,12 @@ export function modelFromContainer(source: string, description: unknown, tensors
     for (const slot of slotsOf(lj.kind, lj as unknown as Record<string, unknown>, ins, out)) {
       data[slot.field] = table.take(lj, refOf(lj, slot.field), slot);
     }
+    // Extra multipliers would name tensors no slot checked (found by fuzzing).
+    const mult = (lj as { requant?: { mult: readonly string[] } }).requant?.mult;
+    const terms = Object.keys(data).filter((k) => k.startsWith('mult')).length;
+    if (mult !== undefined && mult.length !== terms) {
+      throw new GenRtlError(`${source}: layer "${lj.name}" (${lj.kind})`, `requant.mult has ${mult.length} entries; a ${lj.kind} layer takes ${terms}`);
+    }
     const layer = buildLayer(lj, data);
     layers.push(layer);
     shapes.set(lj.name, out);

@@ -41,6 +41,22 @@ describe('regressions found by fuzzing', () => {
     expect(messageFor((m) => (m['layers'][1].name = 'conv\u2028x'))).toBe('m.sepb: model description.layers[1].name: must not hold control characters or line breaks');
   });
 
+  it('refuses more requant multipliers than the layer kind takes', () => {
+    const m = messageFor((m) => {
+      const l = (m['layers'] as { requant?: { mult: string[] } }[]).find((x) => x.requant?.mult.length === 1)!;
+      l.requant!.mult.push(l.requant!.mult[0]!);
+    });
+    expect(m).toMatch(/^m\.sepb: layer "\w+" \(\w+\): requant\.mult has 2 entries; a \w+ layer takes 1$/);
+  });
+
+  it('reads a Node Buffer (whose slice is a view, not a copy) like a Uint8Array', () => {
+    const bytes = writeModel(zooModel('sepnet-tiny-28').info);
+    const a = readContainer(bytes, 'a');
+    const b = readContainer(Buffer.from(bytes), 'b');
+    expect([...b.tensors.keys()]).toEqual([...a.tensors.keys()]);
+    for (const [k, t] of a.tensors) expect(b.tensors.get(k)!.data, k).toEqual(t.data);
+  });
+
   it('escapes unknown keys from the file', () => {
     const m = messageFor((m) => (m['provenance']['a\nb'] = 1));
     expect(m).toBe('m.sepb: model description.provenance: Unrecognized key: "a\\u000ab"');
