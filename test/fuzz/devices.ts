@@ -4,24 +4,27 @@
  * that are not JSON objects at all.
  */
 import { loadDeviceFile } from '../../generator/map/devices.js';
-import { type FuzzRng, type FuzzTarget, HOSTILE_VALUES, mutateBytes, mutateJson, mutateText, scratchFile } from './harness.js';
+import { type FuzzRng, type FuzzTarget, HOSTILE_VALUES, mutateJsonFile, scratchFile } from './harness.js';
+
+/** A complete, valid Xilinx device file (devices.test.ts checks what it loads as). */
+export const GOOD_ARTIX = {
+  name: 'xc7a100t',
+  aliases: ['arty-a7-100'],
+  vendor: 'xilinx',
+  family: 'artix-7',
+  part: 'xc7a100tcsg324-1',
+  speedGrade: '-1',
+  maxClockMhzHint: 200,
+  source: 'Xilinx DS180 7 Series FPGAs Data Sheet: Overview, Artix-7 table, XC7A100T column',
+  lut6: 63_400,
+  ff: 126_800,
+  dsp: 240,
+  bram36: 135,
+  uramCount: 0,
+};
 
 const BASES: readonly Record<string, unknown>[] = [
-  {
-    name: 'xc7a100t',
-    aliases: ['arty-a7-100'],
-    vendor: 'xilinx',
-    family: 'artix-7',
-    part: 'xc7a100tcsg324-1',
-    speedGrade: '-1',
-    maxClockMhzHint: 200,
-    source: 'Xilinx DS180, Artix-7 table',
-    lut6: 63_400,
-    ff: 126_800,
-    dsp: 240,
-    bram36: 135,
-    uramCount: 0,
-  },
+  GOOD_ARTIX,
   { name: 'MyArria', vendor: 'intel', family: 'arria-10', maxClockMhzHint: 250, source: 'Intel A10-OVERVIEW', alm: 10, ff: 40, dsp: 2, m20k: 3 },
   { name: 'cv', vendor: 'intel', family: 'cyclone-v', maxClockMhzHint: 100, source: 's', alm: 10, ff: 40, dsp: 0, m10k: 1, description: 'a board' },
   { name: 'up3k', vendor: 'lattice', family: 'ice40-ultraplus', maxClockMhzHint: 40, source: 's', lut4: 2800, ff: 2800, sbMac16: 4, ebr: 20, spram: 0, unverified: ['ebr'] },
@@ -34,24 +37,14 @@ function text(rng: FuzzRng): { kind: string; text: string | Uint8Array } {
   const base = rng.pick(BASES);
   switch (rng.int(0, 5)) {
     case 0:
-    case 1: {
-      let doc: unknown = base;
-      for (let n = rng.int(1, 3); n > 0; n--) doc = mutateJson(doc, rng, DEVICE_HOSTILE);
-      return { kind: 'json-value', text: JSON.stringify(doc) ?? 'undefined' };
-    }
-    case 2:
-      return { kind: 'json-text', text: mutateText(JSON.stringify(base, null, rng.int(0, 2)), rng, JSON_CHARS) };
-    case 3: {
-      const m = mutateBytes(new TextEncoder().encode(JSON.stringify(base)), rng);
-      return { kind: `bytes-${m.kind}`, text: m.bytes };
-    }
-    case 4:
-      return { kind: 'not-an-object', text: rng.pick(['', ' ', 'null', '[]', '"xc7z020"', '42', 'true', '{}', '[{}]', '{"vendor":"xilinx"}', '\uFEFF{}', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]']) };
-    default:
+      return { kind: 'not-an-object', text: rng.pick(['', ' ', 'null', '[]', '"xc7z020"', '42', 'true', '{}', '[{}]', '{"vendor":"xilinx"}', '\uFEFF{}', `${'['.repeat(50)}${']'.repeat(50)}`]) };
+    case 1:
       // Deep nesting and oversize files: JSON.parse must not overflow the stack, and the size cap holds.
       return rng.chance(0.5)
         ? { kind: 'deep-nesting', text: `${'['.repeat(rng.int(1000, 100000))}${']'.repeat(rng.int(0, 10))}` }
         : { kind: 'oversize', text: JSON.stringify({ ...base, description: 'x'.repeat(rng.pick([150, 250, 1 << 20])) }) };
+    default:
+      return mutateJsonFile(base, rng, DEVICE_HOSTILE, JSON_CHARS);
   }
 }
 

@@ -7,7 +7,7 @@ import { readFolding, foldingJson } from '../../generator/cli/commands.js';
 import { balancedFolding, resolveFolding } from '../../generator/emit/fold.js';
 import type { ModelInfo } from '../../generator/ir/analyze.js';
 import { zooModel } from '../../generator/zoo/index.js';
-import { type FuzzRng, type FuzzTarget, HOSTILE_VALUES, mutateBytes, mutateJson, mutateText, scratchFile } from './harness.js';
+import { type FuzzRng, type FuzzTarget, HOSTILE_VALUES, mutateJsonFile, scratchFile } from './harness.js';
 
 let model: { info: ModelInfo; bases: readonly Record<string, unknown>[] } | undefined;
 
@@ -31,25 +31,10 @@ const JSON_CHARS = ['{', '}', '[', ']', '"', ',', ':', '0', '1', '9', '-', 'e', 
 
 function file(rng: FuzzRng, bases: readonly Record<string, unknown>[]): { kind: string; text: string | Uint8Array } {
   const base = rng.pick(bases);
-  switch (rng.int(0, 4)) {
-    case 0:
-    case 1: {
-      let doc: unknown = base;
-      for (let n = rng.int(1, 3); n > 0; n--) doc = mutateJson(doc, rng, FOLD_HOSTILE);
-      return { kind: 'json-value', text: JSON.stringify(doc) ?? 'undefined' };
-    }
-    case 2: {
-      // A stage named like no layer, with characters a message must not print raw.
-      const name = rng.pick(['nope', 'conv1\nerror: injected', '"quoted"', 'Ünïcödé.stage', '', '__proto__', 'constructor', ' stem ']);
-      return { kind: 'stage-name', text: JSON.stringify({ stages: { ...(base['stages'] as object), [name]: { pe: 1 } } }) };
-    }
-    case 3:
-      return { kind: 'json-text', text: mutateText(JSON.stringify(base, null, rng.int(0, 2)), rng, JSON_CHARS) };
-    default: {
-      const m = mutateBytes(new TextEncoder().encode(JSON.stringify(base)), rng);
-      return { kind: `bytes-${m.kind}`, text: m.bytes };
-    }
-  }
+  if (rng.int(0, 4) > 0) return mutateJsonFile(base, rng, FOLD_HOSTILE, JSON_CHARS);
+  // A stage named like no layer, with characters a message must not print raw.
+  const name = rng.pick(['nope', 'conv1\nerror: injected', '"quoted"', 'Ünïcödé.stage', '', '__proto__', 'constructor', ' stem ']);
+  return { kind: 'stage-name', text: JSON.stringify({ stages: { ...(base['stages'] as object), [name]: { pe: 1 } } }) };
 }
 
 export const foldTarget: FuzzTarget = {

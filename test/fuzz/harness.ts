@@ -203,6 +203,24 @@ export function mutateText(text: string, rng: FuzzRng, chars: readonly string[],
   return out;
 }
 
+/** A damaged JSON file made from `doc`: edited values (half the cases), single-character text edits, or damaged bytes. */
+export function mutateJsonFile(doc: unknown, rng: FuzzRng, hostile: readonly unknown[], chars: readonly string[]): { kind: string; text: string | Uint8Array } {
+  switch (rng.int(0, 3)) {
+    case 0:
+    case 1: {
+      let edited = doc;
+      for (let n = rng.int(1, 3); n > 0; n--) edited = mutateJson(edited, rng, hostile);
+      return { kind: 'json-value', text: JSON.stringify(edited) ?? 'undefined' };
+    }
+    case 2:
+      return { kind: 'json-text', text: mutateText(JSON.stringify(doc, null, rng.int(0, 2)), rng, chars) };
+    default: {
+      const m = mutateBytes(new TextEncoder().encode(JSON.stringify(doc)), rng);
+      return { kind: `bytes-${m.kind}`, text: m.bytes };
+    }
+  }
+}
+
 /** Byte-level damage any file format must survive: truncation, flipped bits, overwritten bytes, appended or random bytes. */
 export function mutateBytes(b: Uint8Array, rng: FuzzRng): { kind: string; bytes: Uint8Array } {
   const out = Uint8Array.from(b);

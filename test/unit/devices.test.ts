@@ -6,6 +6,7 @@ import { devicesCmd } from '../../generator/cli/devices.js';
 import type { CliIo } from '../../generator/cli/io.js';
 import { BRAM36_BITS, DEVICES, loadDeviceFile, lookupDevice, makeDevice, parseDeviceJson, runDevices, type Device } from '../../generator/map/devices.js';
 import { GenRtlError } from '../../generator/util/errors.js';
+import { GOOD_ARTIX } from '../fuzz/devices.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gen-rtl-devices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,21 +37,6 @@ function genRtlError(f: () => unknown): GenRtlError {
 
 const REQUIRED = ['xc7z020', 'xc7z045', 'xczu3eg', 'xczu7ev', 'xczu9eg', 'xck26', 'xcvu9p', '5csema5', '10ax115', 'up5k'];
 
-const GOOD_ARTIX = {
-  name: 'xc7a100t',
-  aliases: ['arty-a7-100'],
-  vendor: 'xilinx',
-  family: 'artix-7',
-  part: 'xc7a100tcsg324-1',
-  speedGrade: '-1',
-  maxClockMhzHint: 200,
-  source: 'Xilinx DS180 7 Series FPGAs Data Sheet: Overview, Artix-7 table, XC7A100T column',
-  lut6: 63_400,
-  ff: 126_800,
-  dsp: 240,
-  bram36: 135,
-  uramCount: 0,
-};
 
 describe('built-in devices', () => {
   it('has exactly the required devices, in order', () => {
