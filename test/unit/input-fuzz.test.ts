@@ -3,6 +3,7 @@
  * and device JSON (test/fuzz/). Every case must end in a valid parse or a
  * one-line GenRtlError naming the file and the problem, each within 5 s.
  */
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { readFolding } from '../../generator/cli/commands.js';
 import { loadLabelFile } from '../../generator/io/images.js';
@@ -28,6 +29,8 @@ describe('input fuzzing', () => {
     expect(s.accepted).toBeGreaterThan(accepted);
     expect(s.rejected).toBeGreaterThan(rejected);
     expect(s.rules.size).toBeGreaterThan(rules);
+    expect(s.slowestMs).toBeLessThan(5000);
+    expect(s.peakRssMb).toBeLessThan(1024);
   });
 });
 
@@ -63,5 +66,7 @@ describe('regressions found by fuzzing: messages quoting the file stay on one li
     expect(key).toMatch(/f\.json: stages\.conv1: Unrecognized key: "si\\u0009md"$/);
     expect(key).toMatch(oneLine);
     expect(fold('')).toMatch(/f\.json: not valid JSON \(Unexpected end of JSON input\)$/);
+    const folder = tmpdir();
+    expect(message(() => readFolding(info, folder))).toBe(`${folder}: is a directory, not a folding JSON file`);
   });
 });
