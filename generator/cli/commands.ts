@@ -16,6 +16,7 @@ import { buildReport, renderReportText, reportHtmlView, type Report } from '../m
 import type { ModelInfo } from '../ir/analyze.js';
 import type { Pixels } from '../reference/run.js';
 import { Prng } from '../util/prng.js';
+import { oneLine } from '../format/container-layout.js';
 import { writeModel, readModelFile } from '../format/model-file.js';
 import { checkLabelRange, checkSetShape, loadLabeledImages, type LabeledImages } from '../io/dataset.js';
 import { loadImage, loadImageSet } from '../io/images.js';
@@ -137,7 +138,10 @@ export function readFolding(info: ModelInfo, fold: string | undefined, map?: Map
     json = JSON.parse(readFileSync(fold, 'utf8'));
   } catch (e) {
     const code = (e as { code?: string }).code;
-    throw new GenRtlError(fold, code === 'ENOENT' ? 'no such file' : `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    if (code === 'ENOENT') throw new GenRtlError(fold, 'no such file');
+    if (code === 'EISDIR') throw new GenRtlError(fold, 'is a directory, not a folding JSON file');
+    // JSON.parse quotes the text around the error, newlines included: escaped to keep one line.
+    throw new GenRtlError(fold, `not valid JSON (${oneLine(e instanceof Error ? e.message : String(e))})`);
   }
   return { folding: resolveFolding(info, json, fold), summary: `from ${fold}` };
 }

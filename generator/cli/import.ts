@@ -67,7 +67,7 @@ function calibrationImages(a: ImportArgs, fm: FloatModel): { images: Pixels[]; s
     throw new GenRtlError(a.calib, `holds ${set.height}x${set.width}x${set.channels} images but the model takes ${input.height}x${input.width}x${input.channels} (HxWxC)`);
   }
   const n = Math.min(set.count, a.calibLimit ?? DEFAULT_CALIB_LIMIT);
-  return { images: Array.from({ length: n }, (_, i) => set.image(i)), source: `the first ${n} images of ${a.calib}` };
+  return { images: Array.from({ length: n }, (_, i) => set.image(i)), source: `the first ${n} images of ${basename(a.calib)}` };
 }
 
 /** Training-time accuracies the recipe stores in the ONNX metadata (gen-rtl.accuracy.*). */

@@ -5,6 +5,8 @@
  * the per-group channel counts exactly.
  */
 import { z } from 'zod';
+import { oneLine } from '../format/container-layout.js';
+import { quoteName } from '../format/container-tensors.js';
 import type { LayerInfo, ModelInfo } from '../ir/analyze.js';
 import { GenRtlError } from '../util/errors.js';
 import { stageCycles } from './cycles.js';
@@ -138,11 +140,12 @@ export function resolveFolding(info: ModelInfo, json: unknown, source: string): 
     const parsed = foldFile.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new GenRtlError(source, `${issue.path.join('.') || 'folding'}: ${issue.message}`);
+      // Keys come from the file: escaped, so the message stays on one line.
+      throw new GenRtlError(source, oneLine(`${issue.path.join('.') || 'folding'}: ${issue.message}`));
     }
     for (const [name, f] of Object.entries(parsed.data.stages)) {
       const l = info.byName.get(name);
-      if (!l) throw new GenRtlError(source, `stage "${name}" is not a layer of model "${info.model.name}"`);
+      if (!l) throw new GenRtlError(source, `stage ${quoteName(name)} is not a layer of model "${info.model.name}"`);
       const base = out.get(name)!;
       const lutram = f.lutram ?? base.lutram ?? false;
       const pack = f.pack ?? base.pack ?? false;

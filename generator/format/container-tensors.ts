@@ -161,7 +161,8 @@ export function encodeTensorData(dtype: DType, data: TensorData): Uint8Array {
 /** A fresh, aligned typed array holding `bytes` (file order) decoded as `dtype`. */
 export function decodeTensorData(dtype: DType, bytes: Uint8Array): TensorData {
   const size = DTYPE_INFO[dtype].elementBytes;
-  const ordered = HOST_IS_LITTLE_ENDIAN || size <= 1 ? bytes.slice() : swapped(bytes, size);
+  // new Uint8Array(view) copies; bytes.slice() would not for a Node Buffer (its slice is a view of the whole file).
+  const ordered = HOST_IS_LITTLE_ENDIAN || size <= 1 ? new Uint8Array(bytes) : swapped(bytes, size);
   const buffer = ordered.buffer;
   switch (DTYPE_INFO[dtype].arrayKind) {
     case 'Uint8Array':

@@ -9,11 +9,14 @@ import { analyze, type ModelInfo } from '../ir/analyze.js';
 import { contractOf } from '../ir/kinds.js';
 import { ACCURACY_KEYS, type Accuracy, type ActType, type ConvGeom, type Layer, type Model, type Provenance, type Requant, type Shape } from '../ir/types.js';
 import { GenRtlError, assertNever } from '../util/errors.js';
+import { oneLine } from './container-layout.js';
 import { packBits, readContainer, readContainerFile, unpackBits, writeContainer, type DType, type Tensor } from './container.js';
 
 const int = z.number().int().safe();
-const name = z.string().min(1).max(200);
-const tensorRef = z.string().min(1).max(200);
+// Names reach error messages and reports: no control characters or line breaks, so those stay one line.
+const printable = (s: z.ZodString): z.ZodString => s.regex(/^[^\u0000-\u001f\u007f\u2028\u2029]*$/, 'must not hold control characters or line breaks');
+const name = printable(z.string().min(1).max(200));
+const tensorRef = printable(z.string().min(1).max(200));
 
 const actType = z.strictObject({
   signed: z.boolean(),
@@ -68,7 +71,7 @@ const layerSchema = z.discriminatedUnion('kind', [
 const accuracy = z.strictObject({ top1: z.number().min(0).max(1), count: int.nonnegative(), dataset: z.string().max(1000) });
 
 const modelSchema = z.strictObject({
-  name: z.string().min(1).max(200),
+  name,
   classes: z.array(z.string().max(200)).min(1).max(65536),
   output: name,
   provenance: z.strictObject({
@@ -268,7 +271,8 @@ export function writeModel(info: ModelInfo): Uint8Array {
 
 function formatIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-  return `model description${path}: ${issue.message}`;
+  // Zod quotes unknown keys from the file as they are: escaped to keep one line.
+  return oneLine(`model description${path}: ${issue.message}`);
 }
 
 class TensorTable {
@@ -388,6 +392,12 @@ export function modelFromContainer(source: string, description: unknown, tensors
     const data: Record<string, Tensor> = {};
     for (const slot of slotsOf(lj.kind, lj as unknown as Record<string, unknown>, ins, out)) {
       data[slot.field] = table.take(lj, refOf(lj, slot.field), slot);
+    }
+    // Extra multipliers would name tensors no slot checked (found by fuzzing).
+    const mult = (lj as { requant?: { mult: readonly string[] } }).requant?.mult;
+    const terms = Object.keys(data).filter((k) => k.startsWith('mult')).length;
+    if (mult !== undefined && mult.length !== terms) {
+      throw new GenRtlError(`${source}: layer "${lj.name}" (${lj.kind})`, `requant.mult has ${mult.length} entries; a ${lj.kind} layer takes ${terms}`);
     }
     const layer = buildLayer(lj, data);
     layers.push(layer);

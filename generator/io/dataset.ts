@@ -4,6 +4,7 @@
  * position in natural order of the file names); a text label file goes by
  * file name and only with a folder.
  */
+import { oneLine } from '../format/container-layout.js';
 import { GenRtlError } from '../util/errors.js';
 import { loadImageSet, loadLabelFile, type ImageSet, type LabelFile } from './images.js';
 
@@ -51,7 +52,7 @@ function alignLabels(images: ImageSet, count: number, file: LabelFile, labelsPat
       const byName = new Map(file.entries.map((e) => [e.file, e.label]));
       const inFolder = new Set(images.files);
       const stray = file.entries.find((e) => !inFolder.has(e.file));
-      if (stray) throw new GenRtlError(labelsPath, `line ${stray.line}: ${stray.file} is not a .png file in ${images.path}`);
+      if (stray) throw new GenRtlError(labelsPath, `line ${stray.line}: ${oneLine(stray.file, 100)} is not a .png file in ${images.path}`);
       return Uint16Array.from({ length: count }, (_, i) => {
         const label = byName.get(images.files![i]!);
         if (label === undefined) throw new GenRtlError(labelsPath, `has no label for ${images.source(i)} (image ${i} of ${count} used)`);

@@ -6,6 +6,7 @@
  * label field is not a number (a CSV header such as `filename,label`). A line
  * holding a comma is split at commas, so names with blanks need the CSV form.
  */
+import { oneLine } from '../format/container-layout.js';
 import { GenRtlError } from '../util/errors.js';
 
 /** One labelled file; `line` (1-based) is where it is, for errors. */
@@ -46,12 +47,12 @@ export function parseLabelText(bytes: Uint8Array, where: string): NamedLabel[] {
     const [file, field] = fields as [string, string];
     if (!/^\d+$/.test(field)) {
       if (isFirst) return; // a header line
-      throw new GenRtlError(where, `line ${line}: label "${clip(field)}" of ${file} is not a non-negative integer`);
+      throw new GenRtlError(where, `line ${line}: label "${clip(field)}" of ${clip(file)} is not a non-negative integer`);
     }
     const label = Number(field);
-    if (label > MAX_LABEL) throw new GenRtlError(where, `line ${line}: label ${field} of ${file} is over ${MAX_LABEL}`);
+    if (label > MAX_LABEL) throw new GenRtlError(where, `line ${line}: label ${clip(field)} of ${clip(file)} is over ${MAX_LABEL}`);
     const before = seen.get(file);
-    if (before !== undefined) throw new GenRtlError(where, `line ${line}: ${file} is labelled twice (also on line ${before})`);
+    if (before !== undefined) throw new GenRtlError(where, `line ${line}: ${clip(file)} is labelled twice (also on line ${before})`);
     seen.set(file, line);
     entries.push({ file, label, line });
   });
@@ -59,6 +60,7 @@ export function parseLabelText(bytes: Uint8Array, where: string): NamedLabel[] {
   return entries;
 }
 
+/** Text from the file, for a message: control characters (a lone \r, say) escaped, long text cut. */
 function clip(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return oneLine(s, 60);
 }

@@ -548,7 +548,8 @@ export function parseDeviceJson(json: unknown, where: string, known: readonly De
   }
   const schema = vendor === 'intel' ? FILE_SCHEMAS[family as IntelFamily] : FILE_SCHEMAS[vendor];
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new GenRtlError(where, describeIssue(parsed.error.issues[0]!, json));
+  // Keys come from the file and JSON quoting leaves U+2028/U+2029 as they are: flattened to keep one line.
+  if (!parsed.success) throw new GenRtlError(where, oneLine(describeIssue(parsed.error.issues[0]!, json), 400));
   const f = parsed.data;
   const spec = {
     ...f,

@@ -47,12 +47,19 @@ export interface LoadOnnxOptions {
   readonly classes?: string | undefined;
 }
 
+/** The model's name: --name, else the file name, whose control characters (names must print on one line) become '_'. */
+function modelName(path: string, name: string | undefined): string {
+  if (name === undefined) return basename(path).replace(/\.onnx$/i, '').replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '_');
+  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(name)) throw new GenRtlError('--name', 'must not hold control characters or line breaks');
+  return name;
+}
+
 /** Reads an ONNX file as a float model; PRBs are merged only under the kxk policy. */
 export function loadOnnx(path: string, opts: LoadOnnxOptions): ImportedGraph {
   const classes = opts.classes === undefined ? undefined : opts.classes.split(opts.classes.includes('|') ? '|' : ',').map((s) => s.trim());
   return importOnnx(readOnnxFile(path), path, {
     mergePrb: opts.binarize === 'kxk',
-    name: opts.name ?? basename(path).replace(/\.onnx$/i, ''),
+    name: modelName(path, opts.name),
     mean: numberList(opts.mean, '--mean'),
     std: numberList(opts.std, '--std'),
     classes,

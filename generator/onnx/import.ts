@@ -7,6 +7,7 @@
  * constant Add after a Conv or MatMul becomes its bias. Everything else is an
  * error naming the node, its op type and what is supported.
  */
+import { basename } from 'node:path';
 import { windowOut } from '../ir/kinds.js';
 import type { ConvGeom } from '../ir/types.js';
 import type { FloatLayer, FloatModel } from '../quant/float-model.js';
@@ -172,7 +173,7 @@ class Importer {
         classes,
         layers,
         output: out.act.name,
-        provenance: { source: `onnx: ${this.g.file} (${this.g.producer || 'unknown producer'}, opset ${this.g.opset})`, dataset, seed: Number.isSafeInteger(seed) && seed >= 0 ? seed : null, accuracy: {}, notes },
+        provenance: { source: `onnx: ${basename(this.g.file)} (${this.g.producer || 'unknown producer'}, opset ${this.g.opset})`, dataset, seed: Number.isSafeInteger(seed) && seed >= 0 ? seed : null, accuracy: {}, notes },
       },
       opset: this.g.opset,
       producer: this.g.producer,

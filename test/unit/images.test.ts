@@ -1,14 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateSync, gzipSync } from 'node:zlib';
-import { PNG, type ColorType } from 'pngjs';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadImage, loadImageSet, loadLabels, type Image, type ImageSet } from '../../generator/io/images.js';
 import { GenRtlError } from '../../generator/util/errors.js';
+import { runFuzz, summary } from '../fuzz/harness.js';
+import { imagesTarget } from '../fuzz/images.js';
+import { adam7Gray, chunk, concat, idx, int32le, int64le, npy, pngjsPng, rawPng, scanlines, seq, u32be } from '../fuzz/image-files.js';
 
 // ---------------------------------------------------------------------------
-// Fixture writers. Every file is built byte by byte here, so the expected
+// Test files, built byte by byte (test/fuzz/image-files.ts) so the expected
 // pixel values are known exactly.
 
 let dir = '';
@@ -25,123 +27,6 @@ function write(bytes: Uint8Array, name = `f${fileNo++}.bin`): string {
   const path = join(dir, name);
   writeFileSync(path, bytes);
   return path;
-}
-
-function seq(n: number, mul = 1, add = 0): Uint8Array {
-  return Uint8Array.from({ length: n }, (_, i) => (i * mul + add) & 0xff);
-}
-
-function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  return Uint8Array.from(parts.flatMap((p) => [...p]));
-}
-
-function u32be(...values: readonly number[]): Uint8Array {
-  const out = new Uint8Array(4 * values.length);
-  const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setUint32(4 * i, v, false));
-  return out;
-}
-
-function idx(dims: readonly number[], data: Uint8Array, typeCode = 0x08): Uint8Array {
-  return concat(Uint8Array.of(0, 0, typeCode, dims.length), u32be(...dims), data);
-}
-
-interface NpyOpts {
-  readonly version?: 1 | 2 | 3;
-  readonly fortran?: boolean;
-  /** Replaces the whole dict literal. */
-  readonly header?: string;
-}
-
-function npyShape(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-}
-
-/** Writes .npy as numpy does: header padded with spaces to a 64-byte boundary and ended by '\n'. */
-function npy(descr: string, shape: readonly number[], data: Uint8Array, opts: NpyOpts = {}): Uint8Array {
-  const version = opts.version ?? 1;
-  const dict =
-    opts.header ??
-    `{'descr': '${descr}', 'fortran_order': ${opts.fortran === true ? 'True' : 'False'}, 'shape': ${npyShape(shape)}, }`;
-  const preamble = version === 1 ? 10 : 12;
-  const padded = dict + ' '.repeat((64 - ((preamble + dict.length + 1) % 64)) % 64) + '\n';
-  const len = new Uint8Array(version === 1 ? 2 : 4);
-  const view = new DataView(len.buffer);
-  if (version === 1) view.setUint16(0, padded.length, true);
-  else view.setUint32(0, padded.length, true);
-  const magic = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0);
-  return concat(magic, len, new TextEncoder().encode(padded), data);
-}
-
-function int64le(values: readonly number[]): Uint8Array {
-  const out = new Uint8Array(8 * values.length);
-  const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setBigInt64(8 * i, BigInt(v), true));
-  return out;
-}
-
-function int32le(values: readonly number[]): Uint8Array {
-  const out = new Uint8Array(4 * values.length);
-  const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setInt32(4 * i, v, true));
-  return out;
-}
-
-/** A PNG through pngjs's own encoder; `data` is in the layout of `colorType`. */
-function pngjsPng(width: number, height: number, colorType: ColorType, data: Uint8Array): Uint8Array {
-  const png = new PNG({ width, height });
-  png.data = Buffer.from(data);
-  return new Uint8Array(PNG.sync.write(png, { colorType, inputColorType: colorType }));
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const typeBytes = new TextEncoder().encode(type);
-  return concat(u32be(data.length), typeBytes, data, u32be(crc32(concat(typeBytes, data))));
-}
-
-interface RawPng {
-  readonly width: number;
-  readonly height: number;
-  readonly depth: number;
-  readonly colorType: number;
-  readonly interlace?: 0 | 1;
-  /** Filtered scanlines (each led by its filter byte), uncompressed. */
-  readonly raw: Uint8Array;
-  /** Chunks placed between IHDR and IDAT (PLTE, tRNS). */
-  readonly before?: readonly Uint8Array[];
-}
-
-/** Hand-built PNG, for what pngjs cannot write: palettes, 16-bit, sub-byte depths, tRNS, interlacing. */
-function rawPng(p: RawPng): Uint8Array {
-  const ihdr = concat(u32be(p.width, p.height), Uint8Array.of(p.depth, p.colorType, 0, 0, p.interlace ?? 0));
-  return concat(
-    Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
-    chunk('IHDR', ihdr),
-    ...(p.before ?? []),
-    chunk('IDAT', deflateSync(p.raw)),
-    chunk('IEND', new Uint8Array(0)),
-  );
-}
-
-/** Unfiltered scanlines (filter type 0) of `bytesPerRow`-byte rows. */
-function scanlines(data: Uint8Array, bytesPerRow: number): Uint8Array {
-  const rows: Uint8Array[] = [];
-  for (let off = 0; off < data.length; off += bytesPerRow) rows.push(concat(Uint8Array.of(0), data.subarray(off, off + bytesPerRow)));
-  return concat(...rows);
-}
-
-/** Adam7 scanlines of an 8-bit gray image. */
-function adam7Gray(width: number, height: number, px: Uint8Array): Uint8Array {
-  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
-  const out: number[] = [];
-  for (const [x0, y0, dx, dy] of passes) {
-    if (x0 >= width || y0 >= height) continue;
-    for (let y = y0; y < height; y += dy) {
-      out.push(0);
-      for (let x = x0; x < width; x += dx) out.push(px[y * width + x]!);
-    }
-  }
-  return Uint8Array.from(out);
 }
 
 function expectImage(img: Image, height: number, width: number, channels: number, data: Uint8Array): void {
@@ -503,152 +388,17 @@ describe('errors', () => {
 
 // ---------------------------------------------------------------------------
 // Fuzz: mutated valid files must load into well-formed results or fail with
-// GenRtlError, never anything else.
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Recomputes every chunk CRC, so mutations reach pngjs's decoder instead of its CRC check. */
-function fixPngCrcs(bytes: Uint8Array): Uint8Array {
-  const out = Uint8Array.from(bytes);
-  const view = new DataView(out.buffer);
-  let pos = 8;
-  while (pos + 12 <= out.length) {
-    const len = view.getUint32(pos, false);
-    if (pos + 12 + len > out.length) break;
-    view.setUint32(pos + 8 + len, crc32(out.subarray(pos + 4, pos + 8 + len)), false);
-    pos += 12 + len;
-  }
-  return out;
-}
-
-function checkImage(img: Image): void {
-  for (const d of [img.height, img.width, img.channels]) {
-    if (!Number.isInteger(d) || d < 1) throw new Error(`bad image dimension ${d}`);
-  }
-  if (!(img.data instanceof Uint8Array) || img.data.length !== img.height * img.width * img.channels) {
-    throw new Error('image data length does not match its shape');
-  }
-}
-
-function checkSet(set: ImageSet): void {
-  if (!Number.isInteger(set.count) || set.count < 1) throw new Error(`bad count ${set.count}`);
-  for (const i of [0, set.count - 1]) {
-    const img = set.image(i);
-    checkImage(img);
-    if (img.height !== set.height || img.width !== set.width || img.channels !== set.channels) {
-      throw new Error('image shape differs from set shape');
-    }
-  }
-}
-
-interface Fixture {
-  readonly name: string;
-  readonly bytes: Uint8Array;
-  /** PNG fixtures: true, or the recipe of a hand-built one so its scanlines can be mutated. */
-  readonly png?: true | RawPng;
-}
+// a one-line GenRtlError, never anything else (test/fuzz/images.ts).
 
 describe('fuzz', () => {
   it('mutated, truncated and random inputs give a result or GenRtlError', () => {
-    const palette = { width: 3, height: 2, depth: 8, colorType: 3, raw: scanlines(Uint8Array.of(0, 1, 2, 2, 1, 0), 3), before: [chunk('PLTE', seq(9, 30))] };
-    const interlaced = { width: 5, height: 5, depth: 8, colorType: 0, interlace: 1, raw: adam7Gray(5, 5, seq(25, 3)) } as const;
-    const rgb = { width: 3, height: 2, depth: 8, colorType: 2, raw: scanlines(seq(18, 13), 9) };
-    const fixtures: readonly Fixture[] = [
-      { name: 'idx3', bytes: idx([4, 5, 4], seq(80, 7)) },
-      { name: 'idx4', bytes: idx([2, 3, 2, 3], seq(36, 5)) },
-      { name: 'idx1', bytes: idx([6], Uint8Array.of(1, 2, 3, 4, 5, 6)) },
-      { name: 'idx3.gz', bytes: gzipSync(idx([4, 5, 4], seq(80, 7))) },
-      { name: 'npy-u1-4d', bytes: npy('|u1', [2, 3, 2, 2], seq(24, 3)) },
-      { name: 'npy-u1-2d-v2', bytes: npy('|u1', [4, 4], seq(16, 9), { version: 2 }) },
-      { name: 'npy-i8-labels', bytes: npy('<i8', [4], int64le([1, 2, 3, 4])) },
-      { name: 'npy-i4-labels', bytes: npy('<i4', [3], int32le([7, 8, 9])) },
-      { name: 'png-gray', bytes: pngjsPng(4, 3, 0, seq(12, 21)), png: true },
-      { name: 'png-rgba', bytes: pngjsPng(3, 3, 6, seq(36, 11)), png: true },
-      { name: 'png-palette', bytes: rawPng(palette), png: palette },
-      { name: 'png-interlaced', bytes: rawPng(interlaced), png: interlaced },
-      { name: 'png-rgb', bytes: rawPng(rgb), png: rgb },
-    ];
-    const rand = mulberry32(0x5eed);
-    const int = (n: number): number => Math.floor(rand() * n);
-    const randomBytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => int(256));
-
-    function flipBits(b: Uint8Array): Uint8Array {
-      for (let k = 1 + int(8); k > 0; k--) {
-        const i = int(b.length);
-        b[i] = b[i]! ^ (1 << int(8));
-      }
-      return b;
-    }
-
-    function mutate(fx: Fixture): { kind: string; bytes: Uint8Array } {
-      const png = fx.png !== undefined;
-      const kind = int(8);
-      const b = Uint8Array.from(fx.bytes);
-      switch (kind) {
-        case 0:
-          return { kind: 'truncate', bytes: b.subarray(0, int(b.length)) };
-        case 1:
-          return { kind: 'bitflip', bytes: flipBits(b) };
-        case 2: {
-          for (let k = 1 + int(4); k > 0; k--) b[int(Math.min(b.length, 40))] = int(256);
-          return { kind: 'header-bytes', bytes: png ? fixPngCrcs(b) : b };
-        }
-        case 3:
-          return png ? { kind: 'bitflip+crc', bytes: fixPngCrcs(flipBits(b)) } : { kind: 'bitflip+gzip', bytes: gzipSync(flipBits(b)) };
-        case 4:
-          return { kind: 'append', bytes: concat(b, randomBytes(1 + int(64))) };
-        case 5:
-          return { kind: 'magic+random', bytes: concat(b.subarray(0, 8 + int(8)), randomBytes(int(200))) };
-        case 6:
-          // Damage the decompressed scanlines of a hand-built PNG: bad filter
-          // types, palette indices and lengths all reach the decoder proper.
-          if (typeof fx.png === 'object') {
-            const raw = flipBits(Uint8Array.from(fx.png.raw)).subarray(0, fx.png.raw.length - (int(3) === 0 ? int(4) : 0));
-            return { kind: 'raw-scanlines', bytes: rawPng({ ...fx.png, raw }) };
-          }
-          return { kind: 'bitflip', bytes: flipBits(b) };
-        default:
-          return { kind: 'random', bytes: randomBytes(int(300)) };
-      }
-    }
-
-    const failures: string[] = [];
-    const path = join(dir, 'fuzz.bin');
-    let cases = 0;
-    let loaded = 0;
-    for (let n = 0; n < 720; n++) {
-      const fx = fixtures[n % fixtures.length]!;
-      const { kind, bytes } = mutate(fx);
-      writeFileSync(path, bytes);
-      const loaders: readonly [string, () => void][] = [
-        ['loadImage', () => checkImage(loadImage(path))],
-        ['loadImage#1', () => checkImage(loadImage(path, { index: 1 }))],
-        ['loadImageSet', () => checkSet(loadImageSet(path))],
-        ['loadLabels', () => { if (!(loadLabels(path) instanceof Uint16Array)) throw new Error('labels not a Uint16Array'); }],
-      ];
-      for (const [name, load] of loaders) {
-        cases++;
-        try {
-          load();
-          loaded++;
-        } catch (e) {
-          if (!(e instanceof GenRtlError)) failures.push(`#${n} ${fx.name} ${kind} ${name}: ${String(e)}`);
-          else if (e.message.includes('\n')) failures.push(`#${n} ${fx.name} ${kind} ${name}: multi-line message`);
-        }
-      }
-    }
-    expect(failures).toEqual([]);
-    expect(cases).toBeGreaterThanOrEqual(500 * 4);
-    // Sanity: the mutations are not so destructive that nothing ever loads.
-    expect(loaded).toBeGreaterThan(50);
+    const s = runFuzz(imagesTarget, imagesTarget.ciCases, 0x5eed);
+    console.log(summary(s));
+    expect(s.crashes).toEqual([]);
+    expect(s.cases).toBe(2880);
+    // Sanity: the mutations are not so destructive that nothing ever loads, and they reach many checks.
+    expect(s.accepted).toBeGreaterThan(50);
+    expect(s.rejected).toBeGreaterThan(2000);
+    expect(s.rules.size).toBeGreaterThan(40);
   });
 });

@@ -1,102 +1,64 @@
 /**
- * Mutated .sepb files through the full model reader: every case must end in
- * a GenRtlError or a valid model, never another exception.
+ * Mutated .sepb files through the full model reader (test/fuzz/model.ts):
+ * every case must end in a GenRtlError or a valid model, never another
+ * exception; truncated, flipped and random files are never valid.
  */
 import { describe, expect, it } from 'vitest';
-import { readContainer, writeContainer, type Tensor } from '../../generator/format/container.js';
+import { readContainer, writeContainer } from '../../generator/format/container.js';
 import { readModel, writeModel } from '../../generator/format/model-file.js';
 import { GenRtlError } from '../../generator/util/errors.js';
-import { Prng } from '../../generator/util/prng.js';
 import { zooModel } from '../../generator/zoo/index.js';
-
-type Outcome = 'rejected' | 'accepted';
-
-function attempt(bytes: Uint8Array): Outcome {
-  try {
-    readModel(bytes, 'fuzz.sepb');
-    return 'accepted';
-  } catch (e) {
-    if (e instanceof GenRtlError && !e.message.includes('\n')) return 'rejected';
-    throw e;
-  }
-}
-
-/** Replaces a random leaf of a JSON value with a hostile one. */
-function mutateJson(v: any, rng: Prng): any {
-  const hostile = [0, -1, 1e9, 2 ** 31, 0.5, '', 'x', null, true, [], {}, 65537, -1e308, 'L0.bias'];
-  if (Array.isArray(v) && v.length > 0 && rng.float() < 0.8) {
-    const copy = [...v];
-    const i = rng.int(0, copy.length - 1);
-    const op = rng.int(0, 3);
-    if (op === 0) copy.splice(i, 1);
-    else if (op === 1) copy.push(copy[i]);
-    else copy[i] = mutateJson(copy[i], rng);
-    return copy;
-  }
-  if (v && typeof v === 'object' && !Array.isArray(v) && rng.float() < 0.9) {
-    const keys = Object.keys(v);
-    if (keys.length === 0) return v;
-    const k = keys[rng.int(0, keys.length - 1)]!;
-    return { ...v, [k]: mutateJson(v[k], rng) };
-  }
-  if (typeof v === 'number' && rng.float() < 0.5) return v + rng.int(-3, 3);
-  return hostile[rng.int(0, hostile.length - 1)];
-}
-
-function mutateTensor(t: Tensor, rng: Prng): Tensor {
-  const data = t.data.slice();
-  const bytes = new Uint8Array(data.buffer);
-  if (bytes.length > 0) bytes[rng.int(0, bytes.length - 1)] = rng.int(0, 255);
-  if (t.dtype === 'bits' && bytes.length > 0) {
-    // Keep the unused tail bits zero so the mutation reaches the model reader.
-    const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count % 8) bytes[bytes.length - 1]! &= (1 << (count % 8)) - 1;
-  }
-  return { ...t, data };
-}
+import { runFuzz, summary } from '../fuzz/harness.js';
+import { modelTarget } from '../fuzz/model.js';
 
 describe('model reader fuzz', () => {
   it('ends every one of 1,500 mutated files in a clean error or a valid model', () => {
-    const bases = ['sepnet-tiny-28', 'sepnet-tiny-32'].map((n) => writeModel(zooModel(n).info));
-    const rng = new Prng(0xf022);
-    const tally = new Map<string, number>();
-    const count = (kind: string, o: Outcome): void => {
-      tally.set(`${kind}/${o}`, (tally.get(`${kind}/${o}`) ?? 0) + 1);
-    };
-    for (let i = 0; i < 1500; i++) {
-      const base = bases[i % bases.length]!;
-      const kind = ['truncate', 'flip', 'garbage', 'json', 'tensor'][i % 5]!;
-      let bytes: Uint8Array;
-      switch (kind) {
-        case 'truncate':
-          bytes = base.subarray(0, rng.int(0, base.length - 1));
-          break;
-        case 'flip':
-          bytes = base.slice();
-          bytes[rng.int(0, bytes.length - 1)]! ^= 1 << rng.int(0, 7);
-          break;
-        case 'garbage':
-          bytes = Uint8Array.from({ length: rng.int(0, 4096) }, () => rng.int(0, 255));
-          break;
-        default: {
-          // Re-sealed: the checksum is valid, so the model-level checks must catch it.
-          const { model, tensors } = readContainer(base, 'base');
-          const list = [...tensors.values()];
-          if (kind === 'json') {
-            bytes = writeContainer(mutateJson(model, rng), list);
-          } else {
-            const j = rng.int(0, list.length - 1);
-            list[j] = mutateTensor(list[j]!, rng);
-            bytes = writeContainer(model, list);
-          }
-        }
-      }
-      count(kind, attempt(bytes));
+    const s = runFuzz(modelTarget, modelTarget.ciCases, 0xf022);
+    console.log(summary(s), Object.fromEntries(s.byKind));
+    expect(s.crashes).toEqual([]);
+    expect(s.cases).toBe(1500);
+    expect(s.byKind.get('json')!.rejected).toBeGreaterThan(100);
+    expect(s.byKind.get('tensor')!.rejected).toBeGreaterThan(20);
+  });
+});
+
+describe('regressions found by fuzzing', () => {
+  /** The message readModel gives for the tiny model with its description edited by `edit`. */
+  function messageFor(edit: (model: Record<string, any>) => void): string {
+    const { model, tensors } = readContainer(writeModel(zooModel('sepnet-tiny-28').info), 'base');
+    edit(model as Record<string, any>);
+    try {
+      readModel(writeContainer(model, [...tensors.values()]), 'm.sepb');
+    } catch (e) {
+      if (e instanceof GenRtlError) return e.message;
+      throw e;
     }
-    console.log('model fuzz outcomes:', Object.fromEntries([...tally.entries()].sort()));
-    expect(tally.get('truncate/accepted') ?? 0).toBe(0);
-    expect(tally.get('flip/accepted') ?? 0).toBe(0);
-    expect(tally.get('garbage/accepted') ?? 0).toBe(0);
-    expect(tally.get('json/rejected') ?? 0).toBeGreaterThan(100);
+    throw new Error('accepted');
+  }
+
+  it('refuses names with line breaks in the schema, before they reach a message', () => {
+    expect(messageFor((m) => (m['output'] = 'a\nb'))).toBe('m.sepb: model description.output: must not hold control characters or line breaks');
+    expect(messageFor((m) => (m['layers'][1].name = 'conv\u2028x'))).toBe('m.sepb: model description.layers[1].name: must not hold control characters or line breaks');
+  });
+
+  it('refuses more requant multipliers than the layer kind takes', () => {
+    const m = messageFor((m) => {
+      const l = (m['layers'] as { requant?: { mult: string[] } }[]).find((x) => x.requant?.mult.length === 1)!;
+      l.requant!.mult.push(l.requant!.mult[0]!);
+    });
+    expect(m).toMatch(/^m\.sepb: layer "\w+" \(\w+\): requant\.mult has 2 entries; a \w+ layer takes 1$/);
+  });
+
+  it('reads a Node Buffer (whose slice is a view, not a copy) like a Uint8Array', () => {
+    const bytes = writeModel(zooModel('sepnet-tiny-28').info);
+    const a = readContainer(bytes, 'a');
+    const b = readContainer(Buffer.from(bytes), 'b');
+    expect([...b.tensors.keys()]).toEqual([...a.tensors.keys()]);
+    for (const [k, t] of a.tensors) expect(b.tensors.get(k)!.data, k).toEqual(t.data);
+  });
+
+  it('escapes unknown keys from the file', () => {
+    const m = messageFor((m) => (m['provenance']['a\nb'] = 1));
+    expect(m).toBe('m.sepb: model description.provenance: Unrecognized key: "a\\u000ab"');
   });
 });

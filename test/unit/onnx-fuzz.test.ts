@@ -1,136 +1,23 @@
 /**
  * Mutated ONNX files through the importer and, when it accepts them, the
- * quantizer: every case must end in a one-line GenRtlError or a valid model,
- * never another exception, and quickly.
+ * quantizer (test/fuzz/onnx.ts): every case must end in a one-line GenRtlError
+ * or a valid model, never another exception, and quickly.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { importOnnx } from '../../generator/onnx/import.js';
-import { quantize } from '../../generator/quant/quantize.js';
-import { GenRtlError } from '../../generator/util/errors.js';
-import { Prng } from '../../generator/util/prng.js';
+import { runFuzz, summary } from '../fuzz/harness.js';
+import { onnxTarget } from '../fuzz/onnx.js';
 
-const { onnx } = onnxProto;
-const DIR = join(import.meta.dirname, '../fixtures/onnx');
-const BASES = ['prb-net-op11', 'prb-net-op17', 'strides-net-op11', 'concat-net-op17', 'binary-net-op17'].map((n) => new Uint8Array(readFileSync(join(DIR, `${n}.onnx`))));
-
-type Outcome = 'rejected' | 'accepted';
-
-function attempt(bytes: Uint8Array): Outcome {
-  try {
-    const { model } = importOnnx(bytes, 'fuzz.onnx', { mergePrb: true, name: 'fuzz', mean: undefined, std: undefined, classes: undefined });
-    const input = model.layers[0]!;
-    if (input.kind !== 'input') throw new Error('no input layer');
-    const n = input.height * input.width * input.channels;
-    // Accepted graphs must also quantize (or be refused cleanly): one calibration image.
-    if (n <= 4096) quantize(model, { binarize: 'kxk', calibration: [{ height: input.height, width: input.width, channels: input.channels, data: new Uint8Array(n).fill(100) }] });
-    return 'accepted';
-  } catch (e) {
-    if (e instanceof GenRtlError && !e.message.includes('\n')) return 'rejected';
-    throw e;
-  }
-}
-
-function mutateBytes(b: Uint8Array, rng: Prng): Uint8Array {
-  const out = Uint8Array.from(b);
-  switch (rng.int(0, 3)) {
-    case 0:
-      for (let i = rng.int(1, 4); i > 0; i--) out[rng.int(0, out.length - 1)] = rng.int(0, 255);
-      return out;
-    case 1:
-      return out.subarray(0, rng.int(0, out.length - 1));
-    case 2: {
-      const at = rng.int(0, out.length);
-      return Uint8Array.from([...out.subarray(0, at), ...Array.from({ length: rng.int(1, 8) }, () => rng.int(0, 255)), ...out.subarray(at)]);
-    }
-    default: {
-      const i = rng.int(0, out.length - 2);
-      out[i] ^= 1 << rng.int(0, 7);
-      return out;
-    }
-  }
-}
-
-const HOSTILE_INTS = [0, -1, 1, 2, 3, 7, 1000, 2 ** 31 - 1, -(2 ** 31), 65536];
-const OPS = ['Conv', 'Relu', 'Add', 'Gemm', 'MaxPool', 'Flatten', 'Concat', 'BatchNormalization', 'Identity', 'Softmax', 'Reshape', ''];
-
-/** A random change of the decoded graph: attributes, dims, op types, wiring, tensor data. */
-function mutateGraph(b: Uint8Array, rng: Prng): Uint8Array {
-  const m = onnx.ModelProto.decode(b);
-  const g = m.graph!;
-  const nodes = g.node!;
-  const inits = g.initializer!;
-  const pick = <T>(xs: T[]): T => xs[rng.int(0, xs.length - 1)]!;
-  switch (rng.int(0, 6)) {
-    case 0: {
-      const n = pick(nodes);
-      const a = (n.attribute ?? []).filter((x) => (x.ints?.length ?? 0) > 0 || x.i !== undefined);
-      if (a.length === 0) break;
-      const attr = pick(a);
-      if (attr.ints && attr.ints.length > 0) attr.ints[rng.int(0, attr.ints.length - 1)] = pick(HOSTILE_INTS);
-      else attr.i = pick(HOSTILE_INTS);
-      break;
-    }
-    case 1: {
-      const t = pick(inits);
-      if (t.dims && t.dims.length > 0) t.dims[rng.int(0, t.dims.length - 1)] = pick(HOSTILE_INTS);
-      break;
-    }
-    case 2:
-      pick(nodes).opType = pick(OPS);
-      break;
-    case 3: {
-      const n = pick(nodes);
-      if (n.input && n.input.length > 0) n.input[rng.int(0, n.input.length - 1)] = pick([...nodes.flatMap((x) => x.output ?? []), ...inits.map((t) => t.name ?? ''), 'x', '']);
-      break;
-    }
-    case 4: {
-      const dims = g.input![0]!.type!.tensorType!.shape!.dim!;
-      const d = pick(dims);
-      d.dimValue = pick(HOSTILE_INTS);
-      break;
-    }
-    case 5:
-      nodes.splice(rng.int(0, nodes.length - 1), 1);
-      break;
-    default: {
-      const t = pick(inits);
-      if (t.rawData && t.rawData.length > 0) {
-        const raw = Uint8Array.from(t.rawData);
-        // NaN, infinities and huge values in the weights.
-        new DataView(raw.buffer).setFloat32(4 * rng.int(0, raw.length / 4 - 1), pick([NaN, Infinity, -Infinity, 3e38, 1e-45]), true);
-        t.rawData = raw;
-      }
-    }
-  }
-  return onnx.ModelProto.encode(m).finish();
-}
-
-/** CI runs 1,500 cases; GEN_RTL_FUZZ_CASES=N runs more. */
-const CASES = Number(process.env['GEN_RTL_FUZZ_CASES'] ?? 1500);
+/** CI runs 1,500 cases; GEN_RTL_FUZZ_CASES=N runs more (or npm run fuzz). */
+const CASES = Number(process.env['GEN_RTL_FUZZ_CASES'] ?? onnxTarget.ciCases);
 
 describe('ONNX importer fuzz', () => {
   it(`ends every one of ${CASES} mutated files in a clean error or a valid model, each within 5 s`, () => {
-    const rng = new Prng(2026);
-    const tally = { rejected: 0, accepted: 0 };
-    let slowest = 0;
-    for (let i = 0; i < CASES; i++) {
-      const base = BASES[i % BASES.length]!;
-      const bytes = i % 2 === 0 ? mutateBytes(base, rng) : mutateGraph(base, rng);
-      const t0 = performance.now();
-      let outcome: Outcome;
-      try {
-        outcome = attempt(bytes);
-      } catch (e) {
-        throw new Error(`case ${i}: ${e instanceof Error ? e.stack : String(e)}`);
-      }
-      slowest = Math.max(slowest, performance.now() - t0);
-      tally[outcome]++;
-    }
-    console.log(`ONNX fuzz: ${tally.rejected} rejected, ${tally.accepted} accepted, slowest ${slowest.toFixed(0)} ms`);
-    expect(tally.rejected).toBeGreaterThan(CASES / 5);
-    expect(slowest).toBeLessThan(5000);
+    const s = runFuzz(onnxTarget, CASES, 2026);
+    console.log(summary(s), Object.fromEntries(s.byKind));
+    expect(s.crashes).toEqual([]);
+    expect(s.cases).toBe(CASES);
+    expect(s.rejected).toBeGreaterThan(CASES / 5);
+    expect(s.byKind.get('graph')!.accepted).toBeGreaterThan(CASES / 20);
+    expect(s.slowestMs).toBeLessThan(5000);
   });
 });
