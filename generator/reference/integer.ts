@@ -7,7 +7,7 @@
  */
 import type { ModelInfo } from '../ir/analyze.js';
 import type { Layer } from '../ir/types.js';
-import { convolve, maxPool, requantize, sumPool, toTapMajor } from './kernels.js';
+import { convolveInteger as convolve, maxPool, requantize, sumPool, toTapMajor } from './kernels.js';
 import { runWith, type Executors, type Pixels, type RunResult } from './run.js';
 
 const prepared = new WeakMap<Layer, Float64Array>();

@@ -61,6 +61,72 @@ export function convolve(x: Float64Array, inS: Shape, w: Float64Array, cout: num
   return { acc, shape: { height: OH, width: OW, channels: cout } };
 }
 
+/** [cout][k][k][cinG] (tap-major) → [g][k][k][cinG][coutG]: an input value's weights for every output channel of its group, adjacent. */
+const channelMajor = new WeakMap<Float64Array, Float64Array>();
+function toChannelMajor(w: Float64Array, cout: number, cinG: number, kk: number, groups: number): Float64Array {
+  const cached = channelMajor.get(w);
+  if (cached) return cached;
+  const coutG = cout / groups;
+  const out = new Float64Array(w.length);
+  for (let co = 0; co < cout; co++) {
+    const g = Math.floor(co / coutG);
+    const j = co - g * coutG;
+    for (let t = 0; t < kk; t++) {
+      for (let ci = 0; ci < cinG; ci++) out[((g * kk + t) * cinG + ci) * coutG + j] = w[(co * kk + t) * cinG + ci]!;
+    }
+  }
+  channelMajor.set(w, out);
+  return out;
+}
+
+/**
+ * convolve() for integer tensors (the integer reference): the same sums, scattered from each
+ * input value to the output channels of its group, and skipping zero inputs (ReLU outputs are
+ * often 0). Every partial sum is an integer below 2^53 (analyze() proves the bound), so the
+ * order of the additions cannot change the result.
+ */
+export function convolveInteger(x: Float64Array, inS: Shape, w: Float64Array, cout: number, geom: ConvGeom): { acc: Float64Array; shape: Shape } {
+  const { kernel: k, stride, pad, groups } = geom;
+  const H = inS.height;
+  const W = inS.width;
+  const C = inS.channels;
+  const cinG = C / groups;
+  const coutG = cout / groups;
+  const kk = k * k;
+  const wt = toChannelMajor(w, cout, cinG, kk, groups);
+  const OH = windowOut(H, k, stride, pad);
+  const OW = windowOut(W, k, stride, pad);
+  const acc = new Float64Array(OH * OW * cout);
+  for (let oy = 0; oy < OH; oy++) {
+    const y0 = oy * stride - pad;
+    for (let ox = 0; ox < OW; ox++) {
+      const x0 = ox * stride - pad;
+      const obase = (oy * OW + ox) * cout;
+      for (let ky = 0; ky < k; ky++) {
+        const iy = y0 + ky;
+        if (iy < 0 || iy >= H) continue;
+        for (let kx = 0; kx < k; kx++) {
+          const ix = x0 + kx;
+          if (ix < 0 || ix >= W) continue;
+          const t = ky * k + kx;
+          for (let g = 0; g < groups; g++) {
+            const xb = (iy * W + ix) * C + g * cinG;
+            const wb = (g * kk + t) * cinG * coutG;
+            const ab = obase + g * coutG;
+            for (let ci = 0; ci < cinG; ci++) {
+              const xv = x[xb + ci]!;
+              if (xv === 0) continue;
+              const wr = wb + ci * coutG;
+              for (let j = 0; j < coutG; j++) acc[ab + j] += wt[wr + j]! * xv;
+            }
+          }
+        }
+      }
+    }
+  }
+  return { acc, shape: { height: OH, width: OW, channels: cout } };
+}
+
 /** Max over each window; padded taps are skipped (they act as −∞). */
 export function maxPool(x: Float64Array, inS: Shape, k: number, stride: number, pad: number): { out: Float64Array; shape: Shape } {
   const { height: H, width: W, channels: C } = inS;

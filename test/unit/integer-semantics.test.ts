@@ -24,6 +24,8 @@ import { requantParams } from '../../generator/quant/requant.js';
 import { binarize, quantizeInt8 } from '../../generator/quant/weights.js';
 import { runFloat } from '../../generator/reference/float.js';
 import { runInteger } from '../../generator/reference/integer.js';
+import { convolve, convolveInteger } from '../../generator/reference/kernels.js';
+import { Prng } from '../../generator/util/prng.js';
 import type { Pixels } from '../../generator/reference/run.js';
 import { GenRtlError } from '../../generator/util/errors.js';
 
@@ -886,5 +888,29 @@ describe('quant/requant.ts requantParams', () => {
   it('throws when even shift 0 does not fit', () => {
     expect(() => one([40000])).toThrow(/does not fit with shift 0/);
     expect(() => one([1], 3e9)).toThrow(/does not fit with shift 0/);
+  });
+});
+
+describe('convolveInteger (the integer reference\'s convolution)', () => {
+  it('gives exactly convolve()\'s sums for any geometry, with zeros and extreme values', () => {
+    const rng = new Prng(7);
+    for (let trial = 0; trial < 60; trial++) {
+      const groups = [1, 2, 4][rng.int(0, 2)]!;
+      const cinG = rng.int(1, 5);
+      const coutG = rng.int(1, 5);
+      const k = rng.int(1, 5);
+      const stride = rng.int(1, 3);
+      const pad = rng.int(0, k - 1);
+      const inS = { height: rng.int(k, 9), width: rng.int(k, 9), channels: groups * cinG };
+      const cout = groups * coutG;
+      const pick = (vals: readonly number[]): number => vals[rng.int(0, vals.length - 1)]!;
+      const x = Float64Array.from({ length: inS.height * inS.width * inS.channels }, () => pick([0, 0, 255, -128, 127, rng.int(-128, 255)]));
+      const w = Float64Array.from({ length: cout * k * k * cinG }, () => pick([1, -1, -128, 127, 0, rng.int(-128, 127)]));
+      const geom = { kernel: k, stride, pad, groups };
+      const a = convolve(x, inS, w, cout, geom);
+      const b = convolveInteger(x, inS, w, cout, geom);
+      expect(b.shape).toEqual(a.shape);
+      expect(Array.from(b.acc)).toEqual(Array.from(a.acc));
+    }
   });
 });
