@@ -26,6 +26,8 @@ export interface CosimOptions {
   readonly stall: number;
   readonly workDir?: string;
   readonly trace?: string;
+  /** Verilator: C++ at -O0 and design-independent objects reused across builds (small designs, short runs). */
+  readonly quickBuild?: boolean;
   /** Called after the design is written, before the build: fault injection in tests. */
   readonly afterGenerate?: (designDir: string) => void;
   /** Called with progress messages (build, run). */
@@ -110,7 +112,7 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
   const classes = design.classes;
   const expected = opts.images.map((px) => runInteger(info, px));
   opts.progress?.(`building ${opts.simulator} model of ${design.top}`);
-  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}`), trace: Boolean(opts.trace) });
+  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}`), trace: Boolean(opts.trace), quick: opts.quickBuild ?? false });
   opts.progress?.(`simulating ${opts.images.length} image(s)`);
   const beatsPerImage = classes + 1;
   const totalPixels = opts.images.reduce((n, px) => n + px.height * px.width, 0);
@@ -200,7 +202,7 @@ function decodeBeat(hex: string, channels: number, bits: number, signed: boolean
 
 /** Re-runs the same stimulus with GR_TAPS and compares every stage's stream with the reference, layer by layer. */
 function localize(info: ModelInfo, design: Design, designDir: string, work: string, opts: CosimOptions, runOptions: SimRunOptions): LayerMismatch | null {
-  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}-taps`), defines: ['GR_TAPS'] });
+  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}-taps`), defines: ['GR_TAPS'], quick: opts.quickBuild ?? false });
   mkdirSync(join(designDir, 'taps'), { recursive: true });
   runSimulator(build, runOptions);
   const refs = opts.images.map((px) => runInteger(info, px, true).activations);

@@ -12,17 +12,21 @@ import {
   accessSync,
   closeSync,
   constants,
+  copyFileSync,
   existsSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { createHash } from 'node:crypto';
+import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GenRtlError } from '../util/errors.js';
@@ -242,7 +246,7 @@ export function buildSimulator(
   designDir: string,
   top: string,
   inBits: number,
-  opts: { buildDir?: string; trace?: boolean; jobs?: number; defines?: readonly string[] } = {},
+  opts: { buildDir?: string; trace?: boolean; jobs?: number; defines?: readonly string[]; quick?: boolean } = {},
 ): SimBuild {
   const tool = findSimulator(name);
   if (tool === null) {
@@ -271,12 +275,13 @@ export function buildSimulator(
   let r: ToolRun;
   if (name === 'verilator') {
     executable = join(buildDir, 'Vtop');
+    // Quick: the same Verilog and Verilator passes, C++ at -O0 (short simulations build in a
+    // third of the time), and the objects that do not depend on the design reused (below).
+    const cxxOpt = opts.quick ? '-O0' : '-O2';
     const args = [
       '--cc',
       '--exe',
-      '--build',
-      '-j',
-      String(jobs),
+      ...(opts.quick ? [] : ['--build', '-j', String(jobs)]),
       '-O3',
       '--prefix',
       'Vtop',
@@ -290,9 +295,9 @@ export function buildSimulator(
       'Vtop',
       // -CFLAGS alone would lose to verilated.mk's OPT_FAST=-Os, which comes later on the g++ line.
       '-MAKEFLAGS',
-      'OPT_FAST=-O2',
+      `OPT_FAST=${cxxOpt}`,
       '-CFLAGS',
-      `-O2 -DGR_IN_BITS=${inBits}${trace ? ' -DGR_TRACE' : ''}`,
+      `${cxxOpt} -DGR_IN_BITS=${inBits}${trace ? ' -DGR_TRACE' : ''}`,
       ...(trace ? ['--trace-fst'] : []),
       ...defines.map((d) => `-D${d}`),
       ...list.incdirs.map((d) => `+incdir+${d}`),
@@ -300,6 +305,7 @@ export function buildSimulator(
       join(root, 'sim', 'verilator_main.cpp'),
     ];
     r = runTool(name, tool, args, design, log, BUILD_TIMEOUT_S);
+    if (opts.quick && r.status === 0 && !r.timedOut) r = quickMake(tool, buildDir, jobs, cxxOpt, log);
   } else {
     executable = join(buildDir, 'sim.vvp');
     const args = [
@@ -336,6 +342,59 @@ export function buildSimulator(
     throw new GenRtlError(name, `build failed (${r.exit}): ${firstErrorLine(log)} (full log: ${log})`);
   }
   return { simulator: name, designDir: design, buildDir, executable, buildSeconds, top, inBits, trace };
+}
+
+/**
+ * Objects of a Verilator build that do not depend on the design: the Verilator runtime
+ * (`verilated*.o`, the same for every build with the same flags) and the harness
+ * (`verilator_main.o`, which sees the design only through `Vtop.h`). Cached by the hash of
+ * everything that goes into them; a fresh build copies them in, newer than the makefile that
+ * would otherwise rebuild them.
+ */
+const REUSABLE_OBJECTS = /^(verilated(_[a-z_]+)?|verilator_main)\.o$/;
+
+function objectCacheDir(): string {
+  return join(tmpdir(), `gen-rtl-verilator-objects-${process.getuid?.() ?? 'user'}`);
+}
+
+function objectKey(buildDir: string, object: string, verilator: string, cxxOpt: string): string {
+  const h = createHash('sha256').update(`${verilator}\0${cxxOpt}\0${object}\0`);
+  // The flags verilator wrote into the makefiles (user flags, defines, trace), not the design's class list.
+  h.update(readFileSync(join(buildDir, 'Vtop.mk')));
+  h.update(readFileSync(join(buildDir, 'Vtop_classes.mk'), 'utf8').split('\n').filter((l) => /^VM_\w+ = /.test(l)).join('\n'));
+  if (object === 'verilator_main.o') {
+    h.update(readFileSync(join(buildDir, 'Vtop.h')));
+    h.update(readFileSync(join(packageRoot(), 'sim', 'verilator_main.cpp')));
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+/** Runs the generated makefile, with the cached design-independent objects copied in first. */
+function quickMake(verilator: string, buildDir: string, jobs: number, cxxOpt: string, log: string): ToolRun {
+  const cache = objectCacheDir();
+  const version = spawnSync(verilator, ['--version'], { encoding: 'utf8' }).stdout ?? '';
+  const candidates = ['verilated.o', 'verilated_threads.o', 'verilated_fst_c.o', 'verilator_main.o'];
+  const keys = new Map(candidates.map((o) => [o, objectKey(buildDir, o, version, cxxOpt)]));
+  const now = new Date();
+  for (const [o, key] of keys) {
+    const cached = join(cache, `${key}.o`);
+    if (!existsSync(cached)) continue;
+    copyFileSync(cached, join(buildDir, o));
+    utimesSync(join(buildDir, o), now, now);
+  }
+  const r = runTool('verilator', 'make', ['-j', String(jobs), '-C', buildDir, '-f', 'Vtop.mk', `OPT_FAST=${cxxOpt}`, `OPT_SLOW=${cxxOpt}`, `OPT_GLOBAL=${cxxOpt}`], buildDir, log, BUILD_TIMEOUT_S);
+  if (r.status === 0) {
+    mkdirSync(cache, { recursive: true });
+    for (const o of readdirSync(buildDir).filter((f) => REUSABLE_OBJECTS.test(f))) {
+      const key = keys.get(o) ?? objectKey(buildDir, o, version, cxxOpt);
+      const cached = join(cache, `${key}.o`);
+      if (existsSync(cached)) continue;
+      const tmp = `${cached}.${process.pid}.tmp`;
+      copyFileSync(join(buildDir, o), tmp);
+      renameSync(tmp, cached);
+    }
+  }
+  return r;
 }
 
 function markerText(simulator: SimulatorName, designDir: string, top: string, inBits: number, trace: boolean): string {
