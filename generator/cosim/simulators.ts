@@ -359,9 +359,11 @@ function objectCacheDir(): string {
 
 function objectKey(buildDir: string, object: string, verilator: string, cxxOpt: string): string {
   const h = createHash('sha256').update(`${verilator}\0${cxxOpt}\0${object}\0`);
-  // The flags verilator wrote into the makefiles (user flags, defines, trace), not the design's class list.
-  h.update(readFileSync(join(buildDir, 'Vtop.mk')));
-  h.update(readFileSync(join(buildDir, 'Vtop_classes.mk'), 'utf8').split('\n').filter((l) => /^VM_\w+ = /.test(l)).join('\n'));
+  // The flags verilator wrote into the makefiles (user flags, defines, trace), not the design's
+  // class list; the runtime does not see the harness's port width.
+  const mk = readFileSync(join(buildDir, 'Vtop.mk'), 'utf8');
+  h.update(object === 'verilator_main.o' ? mk : mk.replace(/-DGR_IN_BITS=\d+/g, ''));
+  h.update(readFileSync(join(buildDir, 'Vtop_classes.mk'), 'utf8').split('\n').filter((l) => /^VM_\w+ = /.test(l) && !l.startsWith('VM_PARALLEL_BUILDS')).join('\n'));
   if (object === 'verilator_main.o') {
     h.update(readFileSync(join(buildDir, 'Vtop.h')));
     h.update(readFileSync(join(packageRoot(), 'sim', 'verilator_main.cpp')));
