@@ -26,6 +26,12 @@ export interface CosimOptions {
   readonly stall: number;
   readonly workDir?: string;
   readonly trace?: string;
+  /**
+   * Reset in mid-stream: `preImages` stream first and rst_n drops `delayCycles` after input beat
+   * `afterBeats` of them (1 ≤ afterBeats ≤ their beats; inside an image, the reset hits it half
+   * read); then `images` stream and are compared. Nothing before the reset is compared.
+   */
+  readonly reset?: { readonly preImages: readonly Pixels[]; readonly afterBeats: number; readonly delayCycles: number };
   /** Verilator: C++ at -O0 and design-independent objects reused across builds (small designs, short runs). */
   readonly quickBuild?: boolean;
   /** Called after the design is written, before the build: fault injection in tests. */
@@ -116,8 +122,9 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
   opts.progress?.(`simulating ${opts.images.length} image(s)`);
   const beatsPerImage = classes + 1;
   const totalPixels = opts.images.reduce((n, px) => n + px.height * px.width, 0);
+  const pre = opts.reset ? stimulus(opts.reset.preImages) : [];
   const runOptions = {
-    stimulus: stimulus(opts.images),
+    stimulus: [...pre, ...stimulus(opts.images)],
     expectedBeats: beatsPerImage * opts.images.length,
     stallIn: opts.stall,
     stallOut: opts.stall,
@@ -125,6 +132,7 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
     maxCycles: Math.ceil((design.predictedCyclesPerImage * (opts.images.length + 4) + totalPixels) / Math.max(0.05, 1 - opts.stall) ** 2) * 4 + 100_000,
     idleLimit: Math.ceil(design.predictedCyclesPerImage / Math.max(0.05, 1 - opts.stall) ** 2) * 4 + 50_000,
     ...(opts.trace ? { trace: opts.trace } : {}),
+    ...(opts.reset ? { reset: { afterInputBeats: opts.reset.afterBeats, delayCycles: opts.reset.delayCycles, resumeAt: pre.length } } : {}),
   };
   const run = runSimulator(build, runOptions);
 
@@ -134,6 +142,7 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
     mismatches++;
     firstMismatch ??= m;
   };
+  if (opts.reset && run.resetCycle === null) note({ image: 0, output: 'the mid-stream reset (it never happened)', expected: 1, got: 0 });
   expected.forEach((ref, i) => {
     const beats = run.beats.slice(i * beatsPerImage, (i + 1) * beatsPerImage);
     for (let c = 0; c < classes; c++) {
@@ -155,15 +164,17 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
   let firstLayerMismatch: LayerMismatch | null = null;
   if (mismatches > 0 || run.status !== 'ok') {
     opts.progress?.('mismatch: re-running with per-stage taps to find the first differing layer');
-    firstLayerMismatch = localize(info, design, designDir, work, opts, runOptions);
+    // Localized on the same images without the reset (a fault that needs the reset localizes to nothing).
+    const { reset: _reset, ...noReset } = runOptions;
+    firstLayerMismatch = localize(info, design, designDir, work, opts, { ...noReset, stimulus: stimulus(opts.images) });
   }
   // Cycles are measured on a run without stalls (stalls would only stretch them).
   // (The waveform, when asked for, is the stalled run's: the timing run writes none.)
-  const { trace: _trace, ...untraced } = runOptions;
+  const { trace: _trace, reset: _r, ...untraced } = runOptions;
   // A few images give the steady-state interval; a long data set need not be simulated twice.
   const timed = opts.images.slice(0, TIMING_IMAGES);
   const timing =
-    opts.stall > 0 && run.status === 'ok'
+    (opts.stall > 0 || opts.reset !== undefined) && run.status === 'ok'
       ? runSimulator(build, { ...untraced, stimulus: stimulus(timed), expectedBeats: beatsPerImage * timed.length, stallIn: 0, stallOut: 0 })
       : run;
   const finished = timing.beats.filter((b) => b.last).map((b) => b.cycle);

@@ -63,6 +63,13 @@ export interface SimRunOptions {
   readonly idleLimit: number;
   /** Waveform file (FST for Verilator; Icarus: FST if it ends in `.fst`, else VCD). */
   readonly trace?: string;
+  /**
+   * One reset in mid-stream: `delayCycles` after input beat `afterInputBeats` (≥ 1) was accepted,
+   * rst_n goes low for 5 cycles; the stimulus goes on from beat `resumeAt` (beats before it that
+   * were not sent are dropped). `expectedBeats` counts the output beats after the reset; the
+   * result holds only those.
+   */
+  readonly reset?: { readonly afterInputBeats: number; readonly delayCycles: number; readonly resumeAt: number };
 }
 
 export interface OutBeat {
@@ -81,6 +88,9 @@ export interface SimRunResult {
    * beat after a `last` beat) and for every `last` beat; `index` is the stimulus index.
    */
   readonly inputAccepted: readonly { readonly index: number; readonly cycle: number }[];
+  /** With `reset`: the cycle it began (null if the run ended first) and the output beats before it. */
+  readonly resetCycle: number | null;
+  readonly beatsBeforeReset: number;
   readonly runSeconds: number;
 }
 
@@ -447,6 +457,13 @@ export function runSimulator(build: SimBuild, opts: SimRunOptions): SimRunResult
   if (!Number.isInteger(opts.seed)) throw new GenRtlError('cosim', `seed must be an integer, got ${opts.seed}`);
   const pIn = toPpm('stallIn', opts.stallIn);
   const pOut = toPpm('stallOut', opts.stallOut);
+  if (opts.reset !== undefined) {
+    const { afterInputBeats: k, delayCycles: d, resumeAt: j } = opts.reset;
+    checkCount('reset.delayCycles', d, 0);
+    if (!Number.isSafeInteger(k) || !Number.isSafeInteger(j) || k < 1 || j < k || j > opts.stimulus.length) {
+      throw new GenRtlError('cosim', `reset: need 1 ≤ afterInputBeats (${k}) ≤ resumeAt (${j}) ≤ stimulus beats (${opts.stimulus.length})`);
+    }
+  }
   if (opts.trace !== undefined && tool === 'verilator' && !build.trace) {
     throw new GenRtlError(tool, 'a trace needs a build with tracing (buildSimulator(..., { trace: true }))');
   }
@@ -477,6 +494,9 @@ export function runSimulator(build: SimBuild, opts: SimRunOptions): SimRunResult
     `+p_out_ppm=${pOut}`,
     `+seed=${opts.seed >>> 0}`,
     ...(opts.trace !== undefined ? [`+trace=${resolve(opts.trace)}`] : []),
+    ...(opts.reset !== undefined
+      ? [`+reset_after_in=${opts.reset.afterInputBeats}`, `+reset_delay=${opts.reset.delayCycles}`, `+resume_at=${opts.reset.resumeAt}`]
+      : []),
   ];
   // A hang guard only (the harness stops itself at maxCycles): allows 10 cycles/s under Icarus
   // (resnet20 runs at ~200), 100 under Verilator, at most a day.
@@ -516,8 +536,10 @@ export function runSimulator(build: SimBuild, opts: SimRunOptions): SimRunResult
 }
 
 function parseResult(tool: SimulatorName, text: string, path: string): Omit<SimRunResult, 'runSeconds'> {
-  const beats: OutBeat[] = [];
-  const inputAccepted: { index: number; cycle: number }[] = [];
+  let beats: OutBeat[] = [];
+  let inputAccepted: { index: number; cycle: number }[] = [];
+  let resetCycle: number | null = null;
+  let beatsBeforeReset = 0;
   let end: { totalCycles: number; status: SimRunResult['status'] } | null = null;
   const hex8 = /^[0-9a-f]{8}$/;
   let pos = 0;
@@ -539,6 +561,11 @@ function parseResult(tool: SimulatorName, text: string, path: string): Omit<SimR
         throw new GenRtlError(tool, `output beat at cycle ${a} has X/Z bits: tdata ${b}, tlast ${c}`);
       }
       beats.push({ cycle: Number(a), data: parseInt(b, 16) | 0, last: c === '1' });
+    } else if (a === 'RESET') {
+      resetCycle = Number(b);
+      beatsBeforeReset = beats.length;
+      beats = [];
+      inputAccepted = [];
     } else if (a === 'IN') {
       inputAccepted.push({ index: Number(b), cycle: Number(c) });
     } else if (a === 'END' && (c === 'ok' || c === 'timeout' || c === 'stalled')) {
@@ -550,5 +577,5 @@ function parseResult(tool: SimulatorName, text: string, path: string): Omit<SimR
     }
   }
   if (end === null) throw new GenRtlError(path, 'no END line');
-  return { beats, totalCycles: end.totalCycles, status: end.status, inputAccepted };
+  return { beats, totalCycles: end.totalCycles, status: end.status, inputAccepted, resetCycle, beatsBeforeReset };
 }
