@@ -14,6 +14,7 @@ import { generate } from '../emit/generate.js';
 import { runInteger } from '../reference/integer.js';
 import { argmax } from '../reference/kernels.js';
 import type { Pixels } from '../reference/run.js';
+import { GenRtlError } from '../util/errors.js';
 import { writeTreeAtomic } from '../util/files.js';
 import { buildSimulator, runSimulator, type SimRunOptions, type SimulatorName } from './simulators.js';
 
@@ -32,6 +33,11 @@ export interface CosimOptions {
    * read); then `images` stream and are compared. Nothing before the reset is compared.
    */
   readonly reset?: { readonly preImages: readonly Pixels[]; readonly afterBeats: number; readonly delayCycles: number };
+  /**
+   * Compare every stage's output stream with the reference, not only the logits: the design is
+   * built with per-stage taps (GR_TAPS) and a differing layer counts as a mismatch. Not with `reset`.
+   */
+  readonly compareLayers?: boolean;
   /** Verilator: C++ at -O0 and design-independent objects reused across builds (small designs, short runs). */
   readonly quickBuild?: boolean;
   /** Called after the design is written, before the build: fault injection in tests. */
@@ -118,7 +124,15 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
   const classes = design.classes;
   const expected = opts.images.map((px) => runInteger(info, px));
   opts.progress?.(`building ${opts.simulator} model of ${design.top}`);
-  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}`), trace: Boolean(opts.trace), quick: opts.quickBuild ?? false });
+  const layers = opts.compareLayers ?? false;
+  if (layers && opts.reset) throw new GenRtlError('cosim', 'compareLayers and reset do not go together (the taps would see the stream before the reset)');
+  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, {
+    buildDir: join(work, `build-${opts.simulator}`),
+    trace: Boolean(opts.trace),
+    quick: opts.quickBuild ?? false,
+    ...(layers ? { defines: ['GR_TAPS'] } : {}),
+  });
+  if (layers) mkdirSync(join(designDir, 'taps'), { recursive: true });
   opts.progress?.(`simulating ${opts.images.length} image(s)`);
   const beatsPerImage = classes + 1;
   const totalPixels = opts.images.reduce((n, px) => n + px.height * px.width, 0);
@@ -162,7 +176,13 @@ export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
     return logits.length === classes ? argmax(logits) : null;
   });
   let firstLayerMismatch: LayerMismatch | null = null;
-  if (mismatches > 0 || run.status !== 'ok') {
+  if (layers) {
+    firstLayerMismatch = compareTaps(info, design, designDir, opts.images);
+    if (firstLayerMismatch) {
+      const lm = firstLayerMismatch;
+      note({ image: lm.image, output: `layer ${lm.layer} pixel (${lm.pixel.y}, ${lm.pixel.x}) channel ${lm.channel}`, expected: lm.expected, got: lm.got });
+    }
+  } else if (mismatches > 0 || run.status !== 'ok') {
     opts.progress?.('mismatch: re-running with per-stage taps to find the first differing layer');
     // Localized on the same images without the reset (a fault that needs the reset localizes to nothing).
     const { reset: _reset, ...noReset } = runOptions;
@@ -216,7 +236,12 @@ function localize(info: ModelInfo, design: Design, designDir: string, work: stri
   const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}-taps`), defines: ['GR_TAPS'], quick: opts.quickBuild ?? false });
   mkdirSync(join(designDir, 'taps'), { recursive: true });
   runSimulator(build, runOptions);
-  const refs = opts.images.map((px) => runInteger(info, px, true).activations);
+  return compareTaps(info, design, designDir, opts.images);
+}
+
+/** The first stage output (from the taps of the last run) that differs from the reference. */
+function compareTaps(info: ModelInfo, design: Design, designDir: string, images: readonly Pixels[]): LayerMismatch | null {
+  const refs = images.map((px) => runInteger(info, px, true).activations);
   for (const s of design.stages) {
     const { layer, outShape, outType } = s.info;
     const pixels = outShape.height * outShape.width;
