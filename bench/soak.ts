@@ -7,6 +7,7 @@
  * the spec, the minimized model (.sepb), its folding, its images (NPY) and the commands that
  * reproduce it.
  * Run: npm run soak -- --designs N [--seed S] [--sim verilator|iverilog] [--out DIR] [--no-minimize]
+ *        [--max-blocks B (4)] [--window P (0.3): probability of a window core per k×k stage]
  * Exit status 1 when any design failed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,8 @@ const first = Number(args.opt('--seed') ?? '1');
 const sim = (args.opt('--sim') ?? 'verilator') as SimulatorName;
 const outDir = args.opt('--out') ?? 'soak-failures';
 const minimize = !args.flag('--no-minimize');
+const maxBlocks = Number(args.opt('--max-blocks') ?? '4');
+const window = Number(args.opt('--window') ?? '0.3');
 if (!Number.isSafeInteger(designs) || designs < 1 || !Number.isSafeInteger(first) || (sim !== 'verilator' && sim !== 'iverilog')) {
   console.error('usage: npm run soak -- --designs N [--seed S] [--sim verilator|iverilog] [--out DIR] [--no-minimize]');
   process.exit(2);
@@ -110,7 +113,7 @@ function save(o: SoakOutcome, min: SoakOutcome): string {
     `#   ${verdict(o)}`,
     `# minimized: ${describeNet(m)}${m.extremes.length ? `; extremes: ${m.extremes.join('; ')}` : ''}`,
     `#   ${verdict(min)}`,
-    `npm run soak -- --designs 1 --seed ${o.net.spec.seed} --sim ${sim} --no-minimize`,
+    `npm run soak -- --designs 1 --seed ${o.net.spec.seed} --sim ${sim} --max-blocks ${maxBlocks} --window ${window} --no-minimize`,
     `npx gen-rtl cosim ${dir}/model.sepb --fold ${dir}/fold.json --dataset ${dir}/images.npy --limit ${m.images.length} --stall ${m.spec.stall} --seed ${m.spec.seed} --sim ${sim}`,
     '',
   ].join('\n');
@@ -124,7 +127,7 @@ let mismatches = 0;
 let failures = 0;
 let buildSeconds = 0;
 for (let seed = first; seed < first + designs; seed++) {
-  const spec = randomSpec(seed);
+  const spec = randomSpec(seed, { maxBlocks, window });
   const o = soakDesign(spec, { simulator: sim });
   images += o.result?.images ?? 0;
   mismatches += o.result?.mismatches ?? 0;
