@@ -416,7 +416,7 @@ export interface SoakOutcome {
 }
 
 /** Generates, builds and co-simulates one spec with random stalls; a failure is a mismatch, a bad status or an error. */
-export function soakDesign(spec: NetSpec, opts: { readonly simulator: SimulatorName; readonly workDir?: string }): SoakOutcome {
+export function soakDesign(spec: NetSpec, opts: { readonly simulator: SimulatorName; readonly workDir?: string; readonly afterGenerate?: (designDir: string) => void }): SoakOutcome {
   const t0 = performance.now();
   const net = buildNet(spec);
   try {
@@ -428,6 +428,7 @@ export function soakDesign(spec: NetSpec, opts: { readonly simulator: SimulatorN
       stall: spec.stall,
       quickBuild: true,
       ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
+      ...(opts.afterGenerate !== undefined ? { afterGenerate: opts.afterGenerate } : {}),
     });
     const failed = result.mismatches > 0 || result.status !== 'ok' || result.images !== net.images.length;
     return { net, result, error: null, failed, seconds: (performance.now() - t0) / 1000 };

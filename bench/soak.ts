@@ -8,9 +8,11 @@
  * reproduce it.
  * Run: npm run soak -- --designs N [--seed S] [--sim verilator|iverilog] [--out DIR] [--no-minimize]
  *        [--max-blocks B (4)] [--window P (0.3): probability of a window core per k×k stage]
+ *        [--shrink-budget N (40 co-simulations)] [--plant-fault: flip a bit of the first weight ROM,
+ *        to see a failure found, shrunk and saved]
  * Exit status 1 when any design failed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { foldingJson } from '../generator/cli/commands.js';
 import type { SimulatorName } from '../generator/cosim/simulators.js';
@@ -27,6 +29,20 @@ const outDir = args.opt('--out') ?? 'soak-failures';
 const minimize = !args.flag('--no-minimize');
 const maxBlocks = Number(args.opt('--max-blocks') ?? '4');
 const window = Number(args.opt('--window') ?? '0.3');
+const shrinkBudget = Number(args.opt('--shrink-budget') ?? '40');
+const plantFault = args.flag('--plant-fault');
+
+/** --plant-fault: flips the lowest bit of the first row of the first weight ROM (a stage's w0). */
+function fault(designDir: string): void {
+  const mem = join(designDir, 'mem');
+  const file = readdirSync(mem).filter((f) => f.endsWith('_w0.hex')).sort()[0];
+  if (file === undefined) return;
+  const rows = readFileSync(join(mem, file), 'utf8').split('\n');
+  const last = parseInt(rows[0]!.slice(-1), 16);
+  rows[0] = rows[0]!.slice(0, -1) + (last ^ 1).toString(16);
+  writeFileSync(join(mem, file), rows.join('\n'));
+}
+const simOpts = { simulator: sim, ...(plantFault ? { afterGenerate: fault } : {}) };
 if (!Number.isSafeInteger(designs) || designs < 1 || !Number.isSafeInteger(first) || (sim !== 'verilator' && sim !== 'iverilog')) {
   console.error('usage: npm run soak -- --designs N [--seed S] [--sim verilator|iverilog] [--out DIR] [--no-minimize]');
   process.exit(2);
@@ -73,7 +89,7 @@ function shrink(o: SoakOutcome, budget: number): SoakOutcome {
         continue; // not a valid network
       }
       tries++;
-      const r = soakDesign(cand, { simulator: sim });
+      const r = soakDesign(cand, simOpts);
       if (r.failed) {
         best = r;
         progress = true;
@@ -113,7 +129,7 @@ function save(o: SoakOutcome, min: SoakOutcome): string {
     `#   ${verdict(o)}`,
     `# minimized: ${describeNet(m)}${m.extremes.length ? `; extremes: ${m.extremes.join('; ')}` : ''}`,
     `#   ${verdict(min)}`,
-    `npm run soak -- --designs 1 --seed ${o.net.spec.seed} --sim ${sim} --max-blocks ${maxBlocks} --window ${window} --no-minimize`,
+    `npm run soak -- --designs 1 --seed ${o.net.spec.seed} --sim ${sim} --max-blocks ${maxBlocks} --window ${window} --no-minimize${plantFault ? ' --plant-fault' : ''}`,
     `npx gen-rtl cosim ${dir}/model.sepb --fold ${dir}/fold.json --dataset ${dir}/images.npy --limit ${m.images.length} --stall ${m.spec.stall} --seed ${m.spec.seed} --sim ${sim}`,
     '',
   ].join('\n');
@@ -128,7 +144,7 @@ let failures = 0;
 let buildSeconds = 0;
 for (let seed = first; seed < first + designs; seed++) {
   const spec = randomSpec(seed, { maxBlocks, window });
-  const o = soakDesign(spec, { simulator: sim });
+  const o = soakDesign(spec, simOpts);
   images += o.result?.images ?? 0;
   mismatches += o.result?.mismatches ?? 0;
   buildSeconds += o.result?.buildSeconds ?? 0;
@@ -139,7 +155,7 @@ for (let seed = first; seed < first + designs; seed++) {
   );
   if (o.failed) {
     failures++;
-    const min = minimize ? shrink(o, 40) : o;
+    const min = minimize ? shrink(o, shrinkBudget) : o;
     console.log(`  saved to ${save(o, min)}`);
   }
 }
