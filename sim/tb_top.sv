@@ -7,6 +7,7 @@
 // Run (cwd = the design directory, for its $readmemh paths):
 //   vvp -n sim.vvp [-fst] +stim=PATH +out=PATH +beats=N [+max_cycles=N] [+idle_limit=N]
 //       [+p_in=PCT] [+p_out=PCT] [+p_in_ppm=N] [+p_out_ppm=N] [+seed=N] [+trace=PATH]
+//       [+reset_after_in=K +reset_delay=D +resume_at=J]   (the mid-stream reset)
 // Formats: see sim/verilator_main.cpp. One addition: if s_axis_tready or m_axis_tvalid is X/Z after
 // reset, the result file gets a line "X <cycle> <signal>" and the run ends (status stalled).
 `timescale 1ns / 1ps
@@ -58,6 +59,8 @@ module tb_top;
   // ---- arguments and files ----
   reg [8*4096-1:0] stim_path, out_path, trace_path;
   reg [63:0] expected, max_cycles, idle_limit;
+  reg [63:0] reset_after_in, reset_delay, resume_at, reset_at;
+  reg reset_pending;
   reg [31:0] p_in_ppm, p_out_ppm, seed, tmp;
   integer fin, fout, code;
 
@@ -110,7 +113,7 @@ module tb_top;
       r_in = prng % 32'd1000000;
       prng = xorshift32(prng);
       r_out = prng % 32'd1000000;
-      if (!in_hold && have_beat && r_in >= p_in_ppm) begin
+      if (!in_hold && have_beat && (!reset_pending || in_idx < resume_at) && r_in >= p_in_ppm) begin
         in_hold = 1'b1;
         s_axis_tdata <= cur_data;
         s_axis_tlast <= cur_last[0];
@@ -145,6 +148,12 @@ module tb_top;
     if ($value$plusargs("p_out_ppm=%d", tmp)) p_out_ppm = tmp;
     if (p_in_ppm > 1000000 || p_out_ppm > 1000000) fail("stall probability above 100%");
     if (!$value$plusargs("seed=%d", seed)) seed = 1;
+    if (!$value$plusargs("reset_after_in=%d", reset_after_in)) reset_after_in = 0;
+    if (!$value$plusargs("reset_delay=%d", reset_delay)) reset_delay = 0;
+    if (!$value$plusargs("resume_at=%d", resume_at)) resume_at = reset_after_in;
+    if (resume_at < reset_after_in) fail("+resume_at must not be below +reset_after_in");
+    reset_pending = reset_after_in > 0;
+    reset_at = {64{1'b1}};
     if ($value$plusargs("trace=%s", trace_path)) begin
       $dumpfile(trace_path);
       $dumpvars(0, tb_top);
@@ -183,6 +192,7 @@ module tb_top;
         in_idx = in_idx + 1;
         in_hold = 1'b0;
         load_next;
+        if (reset_pending && in_idx == reset_after_in) reset_at = cyc + 1 + reset_delay;
       end
       if (m_axis_tvalid && m_axis_tready) begin
         $fdisplay(fout, "%0d %h %0d", cyc, m_axis_tdata, m_axis_tlast);
@@ -193,6 +203,26 @@ module tb_top;
       if (out_count >= expected) finish_run("ok");
       if (cyc - last_out_cycle >= idle_limit) finish_run("stalled");
       if (cyc >= max_cycles) finish_run("timeout");
+      if (reset_pending && cyc >= reset_at) begin
+        // The mid-stream reset: as at start-up, then the stimulus from beat resume_at.
+        $fdisplay(fout, "RESET %0d %0d", cyc, out_count);
+        rst_n <= 1'b0;
+        s_axis_tvalid <= 1'b0;
+        s_axis_tlast <= 1'b0;
+        m_axis_tready <= 1'b0;
+        repeat (RESET_CYCLES) @(posedge clk);
+        rst_n <= 1'b1;
+        cyc = cyc + RESET_CYCLES;
+        reset_pending = 1'b0;
+        in_hold = 1'b0;
+        first_of_image = 1'b1;
+        out_count = 0;
+        last_out_cycle = cyc;
+        while (in_idx < resume_at && have_beat) begin
+          in_idx = in_idx + 1;
+          load_next;
+        end
+      end
       drive;
     end
   end

@@ -21,11 +21,16 @@
 //   +p_in_ppm=N, +p_out_ppm=N   the same in parts per million (win over +p_in/+p_out)
 //   +seed=N            32-bit seed of the stall PRNG and of Verilator's random initial values
 //   +trace=PATH        FST trace (only when compiled with GR_TRACE)
+//   +reset_after_in=K  reset in mid-stream, once: D cycles after the K-th input beat (K >= 1) was
+//   +reset_delay=D     accepted, rst_n = 0 for 5 rising edges (tvalid and tready 0); beats from
+//   +resume_at=J       index J on are offered only after it, from J on [J = K: the next beat]
 //
 // Result file, in cycle order (an IN line comes before an output line of the same cycle):
 //   IN <beat index> <cycle>       for the first beat of the stimulus, every beat following a tlast
 //                                 beat (first pixel of an image) and every tlast beat (last pixel)
 //   <cycle> <tdata, 8 hex digits> <tlast>   one line per output beat
+//   RESET <cycle> <beats>         the mid-stream reset (its first cycle; output beats before it);
+//                                 the output count (+beats) and the idle count start again
 //   END <total cycles> <ok|timeout|stalled>
 // Cycle 0 is the first rising edge with rst_n = 1; a beat "at cycle c" moved on that edge.
 // Reset: rst_n = 0 for 5 rising edges, s_axis_tvalid = 0 and m_axis_tready = 0 meanwhile.
@@ -192,6 +197,9 @@ int main(int argc, char** argv) {
     const uint32_t pOut = ppmArg(argc, argv, "p_out", "p_out_ppm");
     const uint32_t seed = static_cast<uint32_t>(numArg(argc, argv, "seed", 1));
     const bool wantTrace = plusarg(argc, argv, "trace", tracePath);
+    const uint64_t resetAfterIn = numArg(argc, argv, "reset_after_in", 0);
+    const uint64_t resetDelay = numArg(argc, argv, "reset_delay", 0);
+    const uint64_t resumeAt = numArg(argc, argv, "resume_at", resetAfterIn);
 #ifndef GR_TRACE
     if (wantTrace) die("+trace given but the simulator was built without tracing (-DGR_TRACE --trace-fst)");
 #endif
@@ -227,23 +235,28 @@ int main(int argc, char** argv) {
     auto dump = [&]() {};
 #endif
 
-    // Reset.
-    top->clk = 0;
-    top->rst_n = 0;
-    top->s_axis_tvalid = 0;
-    top->s_axis_tlast = 0;
-    top->m_axis_tready = 0;
-    top->eval();
-    dump();
-    for (int i = 0; i < kResetCycles; ++i) {
-        top->clk = 1;
-        top->eval();
-        dump();
+    // Reset: rst_n low for kResetCycles rising edges, both handshakes idle.
+    auto reset = [&]() {
         top->clk = 0;
+        top->rst_n = 0;
+        top->s_axis_tvalid = 0;
+        top->s_axis_tlast = 0;
+        top->m_axis_tready = 0;
         top->eval();
         dump();
-    }
-    top->rst_n = 1;
+        for (int i = 0; i < kResetCycles; ++i) {
+            top->clk = 1;
+            top->eval();
+            dump();
+            top->clk = 0;
+            top->eval();
+            dump();
+        }
+        top->rst_n = 1;
+    };
+    reset();
+    if (resetAfterIn > 0 && (resetAfterIn > stim.size() || resumeAt < resetAfterIn || resumeAt > stim.size()))
+        die("+reset_after_in and +resume_at must satisfy 1 <= reset_after_in <= resume_at <= stimulus beats");
 
     // Orphan guard: if whoever started us dies, stop instead of running on (checked every 2^16 cycles).
     const pid_t parent = getppid();
@@ -257,12 +270,26 @@ int main(int argc, char** argv) {
     uint64_t cycle = 0;
     uint64_t lastOutCycle = 0;  // cycle after the last output beat (0: none yet)
     const char* status = "ok";
+    bool resetPending = resetAfterIn > 0;
+    uint64_t resetAt = UINT64_MAX;  // cycle of the mid-stream reset, once its input beat has moved
 
     while (outCount < expected) {
-        // Drive the inputs of this cycle.
+        if (resetPending && cycle >= resetAt) {
+            std::fprintf(out, "RESET %llu %llu\n", static_cast<unsigned long long>(cycle), static_cast<unsigned long long>(outCount));
+            reset();
+            cycle += kResetCycles;
+            resetPending = false;
+            inValid = false;
+            inIdx = resumeAt;
+            firstOfImage = true;
+            outCount = 0;
+            lastOutCycle = cycle;
+        }
+        // Drive the inputs of this cycle (before the reset, not the beats kept for after it).
+        const std::size_t inLimit = resetPending ? resumeAt : nIn;
         const uint32_t rIn = prng.next() % 1000000u;
         const uint32_t rOut = prng.next() % 1000000u;
-        if (!inValid && inIdx < nIn && rIn >= pIn) {
+        if (!inValid && inIdx < inLimit && rIn >= pIn) {
             inValid = true;
             setData(top->s_axis_tdata, &stim.words[inIdx * kInWords]);
             top->s_axis_tlast = stim.last[inIdx];
@@ -280,6 +307,7 @@ int main(int argc, char** argv) {
             firstOfImage = stim.last[inIdx] != 0;
             ++inIdx;
             inValid = false;
+            if (resetPending && inIdx == resetAfterIn) resetAt = cycle + 1 + resetDelay;
         }
         if (top->m_axis_tvalid && top->m_axis_tready) {
             std::fprintf(out, "%llu %08x %d\n", static_cast<unsigned long long>(cycle),

@@ -15,6 +15,7 @@ import { generate } from '../emit/generate.js';
 import { runInteger } from '../reference/integer.js';
 import { argmax } from '../reference/kernels.js';
 import type { Pixels } from '../reference/run.js';
+import { GenRtlError } from '../util/errors.js';
 import { writeTreeAtomic } from '../util/files.js';
 import type { Device } from '../map/devices.js';
 import { netlistFlow, synthNetlist, type Netlist } from '../synth/netlist.js';
@@ -29,6 +30,19 @@ export interface CosimOptions {
   readonly stall: number;
   readonly workDir?: string;
   readonly trace?: string;
+  /**
+   * Reset in mid-stream: `preImages` stream first and rst_n drops `delayCycles` after input beat
+   * `afterBeats` of them (1 ≤ afterBeats ≤ their beats; inside an image, the reset hits it half
+   * read); then `images` stream and are compared. Nothing before the reset is compared.
+   */
+  readonly reset?: { readonly preImages: readonly Pixels[]; readonly afterBeats: number; readonly delayCycles: number };
+  /**
+   * Compare every stage's output stream with the reference, not only the logits: the design is
+   * built with per-stage taps (GR_TAPS) and a differing layer counts as a mismatch. Not with `reset`.
+   */
+  readonly compareLayers?: boolean;
+  /** Verilator: C++ at -O0 and design-independent objects reused across builds (small designs, short runs). */
+  readonly quickBuild?: boolean;
   /** Called after the design is written, before the build: fault injection in tests. */
   readonly afterGenerate?: (designDir: string) => void;
   /** Called with progress messages (build, run). */
@@ -154,16 +168,22 @@ function compare(info: ModelInfo, p: Prepared, simDir: string, opts: CosimOption
   const expected = opts.images.map((px) => runInteger(info, px));
   const what = netlist ? 'netlist' : 'RTL';
   opts.progress?.(`building ${opts.simulator} model of the ${what} of ${design.top}`);
+  const layers = opts.compareLayers ?? false;
+  if (layers && opts.reset) throw new GenRtlError('cosim', 'compareLayers and reset do not go together (the taps would see the stream before the reset)');
+  if (layers && netlist) throw new GenRtlError('cosim', 'compareLayers needs the RTL (a netlist has no per-stage taps)');
   const build = buildSimulator(opts.simulator, simDir, design.top, design.inBits, {
     buildDir: join(work, `build-${opts.simulator}${netlist ? '-netlist' : ''}`),
     trace: Boolean(opts.trace),
-    ...(netlist ? { defines: netlist.defines, noWarn: netlist.noWarn } : {}),
+    quick: opts.quickBuild ?? false,
+    ...(netlist ? { defines: netlist.defines, noWarn: netlist.noWarn } : layers ? { defines: ['GR_TAPS'] } : {}),
   });
+  if (layers) mkdirSync(join(designDir, 'taps'), { recursive: true });
   opts.progress?.(`simulating ${opts.images.length} image(s)`);
   const beatsPerImage = classes + 1;
   const totalPixels = opts.images.reduce((n, px) => n + px.height * px.width, 0);
+  const pre = opts.reset ? stimulus(opts.reset.preImages) : [];
   const runOptions = {
-    stimulus: stimulus(opts.images),
+    stimulus: [...pre, ...stimulus(opts.images)],
     expectedBeats: beatsPerImage * opts.images.length,
     stallIn: opts.stall,
     stallOut: opts.stall,
@@ -171,6 +191,7 @@ function compare(info: ModelInfo, p: Prepared, simDir: string, opts: CosimOption
     maxCycles: Math.ceil((design.predictedCyclesPerImage * (opts.images.length + 4) + totalPixels) / Math.max(0.05, 1 - opts.stall) ** 2) * 4 + 100_000,
     idleLimit: Math.ceil(design.predictedCyclesPerImage / Math.max(0.05, 1 - opts.stall) ** 2) * 4 + 50_000,
     ...(opts.trace ? { trace: opts.trace } : {}),
+    ...(opts.reset ? { reset: { afterInputBeats: opts.reset.afterBeats, delayCycles: opts.reset.delayCycles, resumeAt: pre.length } } : {}),
   };
   const run = runSimulator(build, runOptions);
 
@@ -180,6 +201,7 @@ function compare(info: ModelInfo, p: Prepared, simDir: string, opts: CosimOption
     mismatches++;
     firstMismatch ??= m;
   };
+  if (opts.reset && run.resetCycle === null) note({ image: 0, output: 'the mid-stream reset (it never happened)', expected: 1, got: 0 });
   expected.forEach((ref, i) => {
     const beats = run.beats.slice(i * beatsPerImage, (i + 1) * beatsPerImage);
     for (let c = 0; c < classes; c++) {
@@ -199,17 +221,25 @@ function compare(info: ModelInfo, p: Prepared, simDir: string, opts: CosimOption
     return logits.length === classes ? argmax(logits) : null;
   });
   let firstLayerMismatch: LayerMismatch | null = null;
-  if ((mismatches > 0 || run.status !== 'ok') && netlist === null) {
+  if (layers) {
+    firstLayerMismatch = compareTaps(info, design, designDir, opts.images);
+    if (firstLayerMismatch) {
+      const lm = firstLayerMismatch;
+      note({ image: lm.image, output: `layer ${lm.layer} pixel (${lm.pixel.y}, ${lm.pixel.x}) channel ${lm.channel}`, expected: lm.expected, got: lm.got });
+    }
+  } else if ((mismatches > 0 || run.status !== 'ok') && netlist === null) {
     opts.progress?.('mismatch: re-running with per-stage taps to find the first differing layer');
-    firstLayerMismatch = localize(info, design, designDir, work, opts, runOptions);
+    // Localized on the same images without the reset (a fault that needs the reset localizes to nothing).
+    const { reset: _reset, ...noReset } = runOptions;
+    firstLayerMismatch = localize(info, design, designDir, work, opts, { ...noReset, stimulus: stimulus(opts.images) });
   }
   // Cycles are measured on a run without stalls (stalls would only stretch them).
   // (The waveform, when asked for, is the stalled run's: the timing run writes none.)
-  const { trace: _trace, ...untraced } = runOptions;
+  const { trace: _trace, reset: _r, ...untraced } = runOptions;
   // A few images give the steady-state interval; a long data set need not be simulated twice.
   const timed = opts.images.slice(0, TIMING_IMAGES);
   const timing =
-    opts.stall > 0 && run.status === 'ok'
+    (opts.stall > 0 || opts.reset !== undefined) && run.status === 'ok'
       ? runSimulator(build, { ...untraced, stimulus: stimulus(timed), expectedBeats: beatsPerImage * timed.length, stallIn: 0, stallOut: 0 })
       : run;
   const finished = timing.beats.filter((b) => b.last).map((b) => b.cycle);
@@ -249,10 +279,15 @@ function decodeBeat(hex: string, channels: number, bits: number, signed: boolean
 
 /** Re-runs the same stimulus with GR_TAPS and compares every stage's stream with the reference, layer by layer. */
 function localize(info: ModelInfo, design: Design, designDir: string, work: string, opts: CosimOptions, runOptions: SimRunOptions): LayerMismatch | null {
-  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}-taps`), defines: ['GR_TAPS'] });
+  const build = buildSimulator(opts.simulator, designDir, design.top, design.inBits, { buildDir: join(work, `build-${opts.simulator}-taps`), defines: ['GR_TAPS'], quick: opts.quickBuild ?? false });
   mkdirSync(join(designDir, 'taps'), { recursive: true });
   runSimulator(build, runOptions);
-  const refs = opts.images.map((px) => runInteger(info, px, true).activations);
+  return compareTaps(info, design, designDir, opts.images);
+}
+
+/** The first stage output (from the taps of the last run) that differs from the reference. */
+function compareTaps(info: ModelInfo, design: Design, designDir: string, images: readonly Pixels[]): LayerMismatch | null {
+  const refs = images.map((px) => runInteger(info, px, true).activations);
   for (const s of design.stages) {
     const { layer, outShape, outType } = s.info;
     const pixels = outShape.height * outShape.width;

@@ -12,17 +12,21 @@ import {
   accessSync,
   closeSync,
   constants,
+  copyFileSync,
   existsSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { createHash } from 'node:crypto';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GenRtlError } from '../util/errors.js';
@@ -60,6 +64,13 @@ export interface SimRunOptions {
   readonly idleLimit: number;
   /** Waveform file (FST for Verilator; Icarus: FST if it ends in `.fst`, else VCD). */
   readonly trace?: string;
+  /**
+   * One reset in mid-stream: `delayCycles` after input beat `afterInputBeats` (≥ 1) was accepted,
+   * rst_n goes low for 5 cycles; the stimulus goes on from beat `resumeAt` (beats before it that
+   * were not sent are dropped). `expectedBeats` counts the output beats after the reset; the
+   * result holds only those.
+   */
+  readonly reset?: { readonly afterInputBeats: number; readonly delayCycles: number; readonly resumeAt: number };
 }
 
 export interface OutBeat {
@@ -78,6 +89,9 @@ export interface SimRunResult {
    * beat after a `last` beat) and for every `last` beat; `index` is the stimulus index.
    */
   readonly inputAccepted: readonly { readonly index: number; readonly cycle: number }[];
+  /** With `reset`: the cycle it began (null if the run ended first) and the output beats before it. */
+  readonly resetCycle: number | null;
+  readonly beatsBeforeReset: number;
   readonly runSeconds: number;
 }
 
@@ -229,7 +243,7 @@ export function buildSimulator(
   designDir: string,
   top: string,
   inBits: number,
-  opts: { buildDir?: string; trace?: boolean; jobs?: number; defines?: readonly string[]; noWarn?: readonly string[] } = {},
+  opts: { buildDir?: string; trace?: boolean; jobs?: number; defines?: readonly string[]; noWarn?: readonly string[]; quick?: boolean } = {},
 ): SimBuild {
   const tool = findSimulator(name);
   if (tool === null) {
@@ -260,12 +274,13 @@ export function buildSimulator(
   let r: ToolRun;
   if (name === 'verilator') {
     executable = join(buildDir, 'Vtop');
+    // Quick: the same Verilog and Verilator passes, C++ at -O0 (short simulations build in a
+    // third of the time), and the objects that do not depend on the design reused (below).
+    const cxxOpt = opts.quick ? '-O0' : '-O2';
     const args = [
       '--cc',
       '--exe',
-      '--build',
-      '-j',
-      String(jobs),
+      ...(opts.quick ? [] : ['--build', '-j', String(jobs)]),
       '-O3',
       '--prefix',
       'Vtop',
@@ -280,9 +295,9 @@ export function buildSimulator(
       'Vtop',
       // -CFLAGS alone would lose to verilated.mk's OPT_FAST=-Os, which comes later on the g++ line.
       '-MAKEFLAGS',
-      'OPT_FAST=-O2',
+      `OPT_FAST=${cxxOpt}`,
       '-CFLAGS',
-      `-O2 -DGR_IN_BITS=${inBits}${trace ? ' -DGR_TRACE' : ''}`,
+      `${cxxOpt} -DGR_IN_BITS=${inBits}${trace ? ' -DGR_TRACE' : ''}`,
       ...(trace ? ['--trace-fst'] : []),
       ...defines.map((d) => `-D${d}`),
       ...list.incdirs.map((d) => `+incdir+${d}`),
@@ -290,6 +305,7 @@ export function buildSimulator(
       join(root, 'sim', 'verilator_main.cpp'),
     ];
     r = runTool(name, tool, args, design, log, BUILD_TIMEOUT_S);
+    if (opts.quick && r.status === 0 && !r.timedOut) r = quickMake(tool, buildDir, jobs, cxxOpt, log);
   } else {
     executable = join(buildDir, 'sim.vvp');
     const args = [
@@ -326,6 +342,61 @@ export function buildSimulator(
     throw new GenRtlError(name, `build failed (${r.exit}): ${firstErrorLine(log)} (full log: ${log})`);
   }
   return { simulator: name, designDir: design, buildDir, executable, buildSeconds, top, inBits, trace };
+}
+
+/**
+ * Objects of a Verilator build that do not depend on the design: the Verilator runtime
+ * (`verilated*.o`, the same for every build with the same flags) and the harness
+ * (`verilator_main.o`, which sees the design only through `Vtop.h`). Cached by the hash of
+ * everything that goes into them; a fresh build copies them in, newer than the makefile that
+ * would otherwise rebuild them.
+ */
+const REUSABLE_OBJECTS = /^(verilated(_[a-z_]+)?|verilator_main)\.o$/;
+
+function objectCacheDir(): string {
+  return join(tmpdir(), `gen-rtl-verilator-objects-${process.getuid?.() ?? 'user'}`);
+}
+
+function objectKey(buildDir: string, object: string, verilator: string, cxxOpt: string): string {
+  const h = createHash('sha256').update(`${verilator}\0${cxxOpt}\0${object}\0`);
+  // The flags verilator wrote into the makefiles (user flags, defines, trace), not the design's
+  // class list; the runtime does not see the harness's port width.
+  const mk = readFileSync(join(buildDir, 'Vtop.mk'), 'utf8');
+  h.update(object === 'verilator_main.o' ? mk : mk.replace(/-DGR_IN_BITS=\d+/g, ''));
+  h.update(readFileSync(join(buildDir, 'Vtop_classes.mk'), 'utf8').split('\n').filter((l) => /^VM_\w+ = /.test(l) && !l.startsWith('VM_PARALLEL_BUILDS')).join('\n'));
+  if (object === 'verilator_main.o') {
+    h.update(readFileSync(join(buildDir, 'Vtop.h')));
+    h.update(readFileSync(join(packageRoot(), 'sim', 'verilator_main.cpp')));
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+/** Runs the generated makefile, with the cached design-independent objects copied in first. */
+function quickMake(verilator: string, buildDir: string, jobs: number, cxxOpt: string, log: string): ToolRun {
+  const cache = objectCacheDir();
+  const version = spawnSync(verilator, ['--version'], { encoding: 'utf8' }).stdout ?? '';
+  const candidates = ['verilated.o', 'verilated_threads.o', 'verilated_fst_c.o', 'verilator_main.o'];
+  const keys = new Map(candidates.map((o) => [o, objectKey(buildDir, o, version, cxxOpt)]));
+  const now = new Date();
+  for (const [o, key] of keys) {
+    const cached = join(cache, `${key}.o`);
+    if (!existsSync(cached)) continue;
+    copyFileSync(cached, join(buildDir, o));
+    utimesSync(join(buildDir, o), now, now);
+  }
+  const r = runTool('verilator', 'make', ['-j', String(jobs), '-C', buildDir, '-f', 'Vtop.mk', `OPT_FAST=${cxxOpt}`, `OPT_SLOW=${cxxOpt}`, `OPT_GLOBAL=${cxxOpt}`], buildDir, log, BUILD_TIMEOUT_S);
+  if (r.status === 0) {
+    mkdirSync(cache, { recursive: true });
+    for (const o of readdirSync(buildDir).filter((f) => REUSABLE_OBJECTS.test(f))) {
+      const key = keys.get(o) ?? objectKey(buildDir, o, version, cxxOpt);
+      const cached = join(cache, `${key}.o`);
+      if (existsSync(cached)) continue;
+      const tmp = `${cached}.${process.pid}.tmp`;
+      copyFileSync(join(buildDir, o), tmp);
+      renameSync(tmp, cached);
+    }
+  }
+  return r;
 }
 
 function markerText(simulator: SimulatorName, designDir: string, top: string, inBits: number, trace: boolean): string {
@@ -376,6 +447,13 @@ export function runSimulator(build: SimBuild, opts: SimRunOptions): SimRunResult
   if (!Number.isInteger(opts.seed)) throw new GenRtlError('cosim', `seed must be an integer, got ${opts.seed}`);
   const pIn = toPpm('stallIn', opts.stallIn);
   const pOut = toPpm('stallOut', opts.stallOut);
+  if (opts.reset !== undefined) {
+    const { afterInputBeats: k, delayCycles: d, resumeAt: j } = opts.reset;
+    checkCount('reset.delayCycles', d, 0);
+    if (!Number.isSafeInteger(k) || !Number.isSafeInteger(j) || k < 1 || j < k || j > opts.stimulus.length) {
+      throw new GenRtlError('cosim', `reset: need 1 ≤ afterInputBeats (${k}) ≤ resumeAt (${j}) ≤ stimulus beats (${opts.stimulus.length})`);
+    }
+  }
   if (opts.trace !== undefined && tool === 'verilator' && !build.trace) {
     throw new GenRtlError(tool, 'a trace needs a build with tracing (buildSimulator(..., { trace: true }))');
   }
@@ -406,6 +484,9 @@ export function runSimulator(build: SimBuild, opts: SimRunOptions): SimRunResult
     `+p_out_ppm=${pOut}`,
     `+seed=${opts.seed >>> 0}`,
     ...(opts.trace !== undefined ? [`+trace=${resolve(opts.trace)}`] : []),
+    ...(opts.reset !== undefined
+      ? [`+reset_after_in=${opts.reset.afterInputBeats}`, `+reset_delay=${opts.reset.delayCycles}`, `+resume_at=${opts.reset.resumeAt}`]
+      : []),
   ];
   // A hang guard only (the harness stops itself at maxCycles): allows 10 cycles/s under Icarus
   // (resnet20 runs at ~200), 100 under Verilator, at most a day.
@@ -445,8 +526,10 @@ export function runSimulator(build: SimBuild, opts: SimRunOptions): SimRunResult
 }
 
 function parseResult(tool: SimulatorName, text: string, path: string): Omit<SimRunResult, 'runSeconds'> {
-  const beats: OutBeat[] = [];
-  const inputAccepted: { index: number; cycle: number }[] = [];
+  let beats: OutBeat[] = [];
+  let inputAccepted: { index: number; cycle: number }[] = [];
+  let resetCycle: number | null = null;
+  let beatsBeforeReset = 0;
   let end: { totalCycles: number; status: SimRunResult['status'] } | null = null;
   const hex8 = /^[0-9a-f]{8}$/;
   let pos = 0;
@@ -468,6 +551,11 @@ function parseResult(tool: SimulatorName, text: string, path: string): Omit<SimR
         throw new GenRtlError(tool, `output beat at cycle ${a} has X/Z bits: tdata ${b}, tlast ${c}`);
       }
       beats.push({ cycle: Number(a), data: parseInt(b, 16) | 0, last: c === '1' });
+    } else if (a === 'RESET') {
+      resetCycle = Number(b);
+      beatsBeforeReset = beats.length;
+      beats = [];
+      inputAccepted = [];
     } else if (a === 'IN') {
       inputAccepted.push({ index: Number(b), cycle: Number(c) });
     } else if (a === 'END' && (c === 'ok' || c === 'timeout' || c === 'stalled')) {
@@ -479,5 +567,5 @@ function parseResult(tool: SimulatorName, text: string, path: string): Omit<SimR
     }
   }
   if (end === null) throw new GenRtlError(path, 'no END line');
-  return { beats, totalCycles: end.totalCycles, status: end.status, inputAccepted };
+  return { beats, totalCycles: end.totalCycles, status: end.status, inputAccepted, resetCycle, beatsBeforeReset };
 }

@@ -37,11 +37,12 @@ export class NetBuilder {
     return this.push({ kind: 'input', name: 'input', inputs: [], height, width, channels, mean, std }, channels);
   }
 
-  conv(name: string, x: Tensor, outChannels: number, kernel: number, opts: { stride?: number; pad?: number; groups?: number; relu?: boolean; int8?: boolean } = {}): Tensor {
+  /** `int8` keeps a k×k kernel in int8, `binary` binarizes a 1×1 one (the quantizer's policy otherwise). */
+  conv(name: string, x: Tensor, outChannels: number, kernel: number, opts: { stride?: number; pad?: number; groups?: number; relu?: boolean; int8?: boolean; binary?: boolean } = {}): Tensor {
     const geom: ConvGeom = { kernel, stride: opts.stride ?? 1, pad: opts.pad ?? (kernel - 1) / 2, groups: opts.groups ?? 1 };
     const fanIn = (x.channels / geom.groups) * kernel * kernel;
     return this.push(
-      { kind: 'conv', name, inputs: [x.name], outChannels, geom, weights: this.he(outChannels * fanIn, fanIn), bias: this.bias(outChannels), relu: opts.relu ?? true, ...(opts.int8 ? { precision: 'int8' as const } : {}) },
+      { kind: 'conv', name, inputs: [x.name], outChannels, geom, weights: this.he(outChannels * fanIn, fanIn), bias: this.bias(outChannels), relu: opts.relu ?? true, ...(opts.int8 ? { precision: 'int8' as const } : opts.binary ? { precision: 'binary' as const } : {}) },
       outChannels,
     );
   }
