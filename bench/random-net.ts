@@ -10,7 +10,7 @@ import type { SimulatorName } from '../generator/cosim/simulators.js';
 import { analyze, type LayerInfo, type ModelInfo } from '../generator/ir/analyze.js';
 import { MULT_MAX, MULT_MIN } from '../generator/ir/arith.js';
 import type { Layer, Model, Requant } from '../generator/ir/types.js';
-import { candidates, type Fold, type Folding } from '../generator/emit/fold.js';
+import { candidates, canPack, type Fold, type Folding } from '../generator/emit/fold.js';
 import { quantize } from '../generator/quant/quantize.js';
 import type { Pixels } from '../generator/reference/run.js';
 import { Prng } from '../generator/util/prng.js';
@@ -41,6 +41,8 @@ export interface NetSpec {
   readonly stall: number;
   /** Probability that a k×k stage uses the window (tap-parallel) core. */
   readonly window: number;
+  /** Probability that a stage with int8 products and an even PE shares its multipliers in lane pairs (fold.pack); 0 in CI. */
+  readonly pack: number;
 }
 
 export interface RandomNet {
@@ -150,7 +152,7 @@ function randomBlock(rng: Prng, x: Shape): Block {
 }
 
 /** The spec of design `seed`: up to `maxBlocks` (4) tiny blocks, 6×6..12×12 images, 4..16 channels. */
-export function randomSpec(seed: number, opts: { readonly maxBlocks?: number; readonly window?: number } = {}): NetSpec {
+export function randomSpec(seed: number, opts: { readonly maxBlocks?: number; readonly window?: number; readonly pack?: number } = {}): NetSpec {
   const rng = new Prng(seed ^ 0x50a4);
   const input = { height: rng.int(6, 12), width: rng.int(6, 12), channels: rng.int(1, 4) };
   let x: Shape = { h: input.height, w: input.width, c: input.channels, relu: false };
@@ -174,6 +176,7 @@ export function randomSpec(seed: number, opts: { readonly maxBlocks?: number; re
     images: rng.int(2, 3),
     stall: pick(rng, [0, 0.2, 0.3, 0.5, 0.8]),
     window: opts.window ?? 0.3,
+    pack: opts.pack ?? 0,
   };
 }
 
@@ -260,7 +263,7 @@ export function buildNet(spec: NetSpec): RandomNet {
     { binarize: 'kxk', calibration },
   );
   const { info, extremes } = extremize(model, spec);
-  return { spec, info, folding: randomFolding(info, spec.seed, spec.window), images: soakImages(info, spec.images, spec.seed), extremes };
+  return { spec, info, folding: randomFolding(info, spec.seed, spec.window, spec.pack), images: soakImages(info, spec.images, spec.seed), extremes };
 }
 
 // ----------------------------------------------------------------------------- extremes
@@ -376,9 +379,11 @@ function hashName(seed: number, name: string): number {
 
 /**
  * A random legal folding per stage, from fold.ts's candidates (LUT RAM included); a k×k stage takes
- * the window core with probability `window` (it builds several times slower under Verilator).
+ * the window core with probability `window` (it builds several times slower under Verilator), and
+ * a stage that can share its multipliers in lane pairs does so with probability `pack` (drawn
+ * after the pick, from the stage's own generator: with pack 0 the foldings are those of before).
  */
-export function randomFolding(info: ModelInfo, seed: number, window = 0.3): Folding {
+export function randomFolding(info: ModelInfo, seed: number, window = 0.3, pack = 0): Folding {
   const out = new Map<string, Fold>();
   for (const l of info.layers) {
     const k = 'geom' in l.layer ? l.layer.geom.kernel : 1;
@@ -386,7 +391,9 @@ export function randomFolding(info: ModelInfo, seed: number, window = 0.3): Fold
     const useWindow = rng.float() < window;
     const all = candidates(l, { lutram: true }).filter((f) => f.pe * f.simd * (f.window ? k * k : 1) <= MAX_LANES);
     const cands = all.some((f) => f.window === useWindow) ? all.filter((f) => f.window === useWindow) : all;
-    out.set(l.layer.name, cands.length > 0 ? pick(rng, cands) : candidates(l)[0]!);
+    const f = cands.length > 0 ? pick(rng, cands) : candidates(l)[0]!;
+    const packs = pack > 0 && canPack(l) && !f.window && f.pe % 2 === 0 && rng.float() < pack;
+    out.set(l.layer.name, packs ? { ...f, pack: true } : f);
   }
   return out;
 }
@@ -398,7 +405,7 @@ export function describeNet(net: RandomNet): string {
     .filter((l) => l.layer.kind !== 'input')
     .map((l) => {
       const f = net.folding.get(l.layer.name)!;
-      return `${f.pe}x${f.simd}${f.window ? 'w' : ''}${f.lutram ? 'L' : ''}`;
+      return `${f.pe}x${f.simd}${f.window ? 'w' : ''}${f.lutram ? 'L' : ''}${f.pack ? 'p' : ''}`;
     });
   const s = net.info.input;
   return `${s.height}x${s.width}x${s.channels} ${kinds.join(',')} fold ${folds.join(',')}`;

@@ -8,6 +8,7 @@
  * reproduce it.
  * Run: npm run soak -- --designs N [--seed S] [--sim verilator|iverilog] [--out DIR] [--no-minimize]
  *        [--max-blocks B (4)] [--window P (0.3): probability of a window core per k×k stage]
+ *        [--pack P (0.5): probability that a stage with int8 products and an even PE shares its multipliers]
  *        [--shrink-budget N (40 co-simulations)] [--plant-fault: flip a bit of the first weight ROM,
  *        to see a failure found, shrunk and saved]
  * Exit status 1 when any design failed.
@@ -29,6 +30,7 @@ const outDir = args.opt('--out') ?? 'soak-failures';
 const minimize = !args.flag('--no-minimize');
 const maxBlocks = Number(args.opt('--max-blocks') ?? '4');
 const window = Number(args.opt('--window') ?? '0.3');
+const pack = Number(args.opt('--pack') ?? '0.5');
 const shrinkBudget = Number(args.opt('--shrink-budget') ?? '40');
 const plantFault = args.flag('--plant-fault');
 
@@ -72,6 +74,7 @@ function shrinkings(s: NetSpec): NetSpec[] {
   if (s.input.width > 3) out.push({ ...s, input: { ...s.input, width: s.input.width - 1 } });
   if (s.stall > 0) out.push({ ...s, stall: 0 });
   if (s.window > 0) out.push({ ...s, window: 0 });
+  if (s.pack > 0) out.push({ ...s, pack: 0 });
   return out;
 }
 
@@ -129,7 +132,7 @@ function save(o: SoakOutcome, min: SoakOutcome): string {
     `#   ${verdict(o)}`,
     `# minimized: ${describeNet(m)}${m.extremes.length ? `; extremes: ${m.extremes.join('; ')}` : ''}`,
     `#   ${verdict(min)}`,
-    `npm run soak -- --designs 1 --seed ${o.net.spec.seed} --sim ${sim} --max-blocks ${maxBlocks} --window ${window} --no-minimize${plantFault ? ' --plant-fault' : ''}`,
+    `npm run soak -- --designs 1 --seed ${o.net.spec.seed} --sim ${sim} --max-blocks ${maxBlocks} --window ${window} --pack ${pack} --no-minimize${plantFault ? ' --plant-fault' : ''}`,
     `npx gen-rtl cosim ${dir}/model.sepb --fold ${dir}/fold.json --dataset ${dir}/images.npy --limit ${m.images.length} --stall ${m.spec.stall} --seed ${m.spec.seed} --sim ${sim}`,
     '',
   ].join('\n');
@@ -143,7 +146,7 @@ let mismatches = 0;
 let failures = 0;
 let buildSeconds = 0;
 for (let seed = first; seed < first + designs; seed++) {
-  const spec = randomSpec(seed, { maxBlocks, window });
+  const spec = randomSpec(seed, { maxBlocks, window, pack });
   const o = soakDesign(spec, simOpts);
   images += o.result?.images ?? 0;
   mismatches += o.result?.mismatches ?? 0;
