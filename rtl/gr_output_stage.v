@@ -3,9 +3,11 @@
 // one beat holding the class: the index of the first maximum (signed comparison, the reference's
 // argmax in generator/reference/kernels.ts), with tlast = 1 on that beat only.
 //
-// The logits are read in place from s_tdata (the producer holds them until s_tready); the running
-// maximum is updated as each logit beat is loaded into the output register, so the class is known
-// when its beat is loaded. s_tready is raised with the class beat. m_axis_* are registers.
+// The logits are read in place from s_tdata (the producer holds them until s_tready). The running
+// maximum is compared with the logit loaded one beat earlier, read back from the output register
+// (so the CLASSES:1 logit select and the LW-bit compare are not one timing path): at the load of
+// beat k, 1 <= k <= CLASSES, the register holds logit k-1; the class beat takes the comparison of
+// the last logit on its way in. s_tready is raised with the class beat. m_axis_* are registers.
 // Cycles per image: exactly CLASSES + 1, one beat per cycle, while m_axis_tready = 1 and the next
 // pixel is waiting; images follow without a gap. Latency: with the stage idle and s_tvalid seen at
 // rising edge E, logit 0 is loaded at E and moves at E + 1, beat k at E + 1 + k.
@@ -48,7 +50,11 @@ module gr_output_stage #(
   wire load = s_tvalid && (!out_valid || m_axis_tready);
   wire class_beat = (beat == CLASS_BEAT);
   wire signed [LW-1:0] logit = s_tdata[beat*LW +: LW];  // beat < CLASSES whenever it is used
-  wire better = (beat == {CW{1'b0}}) || (logit > best);
+  // The logit loaded at the previous beat (beat - 1), and whether it is the new maximum.
+  wire signed [LW-1:0] prev = out_data[LW-1:0];
+  wire [IW-1:0] prev_idx = beat[IW-1:0] - {{(IW-1){1'b0}}, 1'b1};
+  wire prev_better = (beat == {{(CW-1){1'b0}}, 1'b1}) || (prev > best);
+  wire [IW-1:0] final_idx = prev_better ? prev_idx : best_idx;
   wire [31:0] logit32;
   wire [31:0] class32;
 
@@ -59,9 +65,9 @@ module gr_output_stage #(
       assign logit32 = logit;
     end
     if (IW < 32) begin : g_class_ext
-      assign class32 = {{(32-IW){1'b0}}, best_idx};
+      assign class32 = {{(32-IW){1'b0}}, final_idx};
     end else begin : g_class_full
-      assign class32 = best_idx;
+      assign class32 = final_idx;
     end
   endgenerate
 
@@ -73,9 +79,9 @@ module gr_output_stage #(
       end else begin
         out_data <= logit32;
         out_last <= 1'b0;
-        if (better) begin
-          best <= logit;
-          best_idx <= beat[IW-1:0];
+        if (beat != {CW{1'b0}} && prev_better) begin
+          best <= prev;
+          best_idx <= prev_idx;
         end
       end
     end
