@@ -22,6 +22,8 @@ export const MICRO_NETS: readonly MicroNet[] = [
   { name: 'binconv-k3-s1-p1', input: IN, body: (b, x) => b.conv('dut', x, 8, 3) },
   { name: 'binconv-k3-s2-p1-g2', input: IN, body: (b, x) => b.conv('dut', x, 8, 3, { stride: 2, groups: 2 }) },
   { name: 'binconv-k5-s1-p2', input: IN, body: (b, x) => b.conv('dut', x, 6, 5, { pad: 2 }) },
+  { name: 'binconv-k7-s2-p3', input: IN, body: (b, x) => b.conv('dut', x, 6, 7, { stride: 2, pad: 3 }) },
+  { name: 'binconv-k5-s2-p2-g2', input: IN, body: (b, x) => b.conv('dut', x, 4, 5, { stride: 2, pad: 2, groups: 2 }) },
   { name: 'binconv-k3-s1-p0', input: IN, body: (b, x) => b.conv('dut', x, 4, 3, { pad: 0 }) },
   { name: 'int8-conv-1x1', input: IN, body: (b, x) => b.conv('dut', x, 8, 1) },
   { name: 'int8-conv-3x3-g2', input: IN, body: (b, x) => b.conv('dut', x, 8, 3, { groups: 2, int8: true }) },
@@ -40,10 +42,25 @@ export const MICRO_NETS: readonly MicroNet[] = [
   },
   { name: 'maxpool-k2-s2', input: IN, body: (b, x) => b.maxpool('dut', b.conv('pre', x, 4, 1), 2, 2) },
   { name: 'maxpool-k3-s2-p1', input: IN, body: (b, x) => b.maxpool('dut', b.conv('pre', x, 4, 1), 3, 2, 1) },
+  { name: 'maxpool-k3-s1-p1', input: IN, body: (b, x) => b.maxpool('dut', b.conv('pre', x, 4, 1), 3, 1, 1) },
   {
     name: 'concat',
     input: IN,
     body: (b, x) => b.concat('dut', [b.conv('a', x, 4, 1), b.conv('b', x, 4, 3, { int8: true })]),
+  },
+  {
+    // GoogLeNet's module: four branches forking from one stream (1×1; 1×1 → 3×3; 1×1 → 5×5;
+    // 3×3/1 max pool → 1×1), each with its own latency, concatenated along channels.
+    name: 'inception',
+    input: IN,
+    body: (b, x) => {
+      const stem = b.conv('stem', x, 6, 1);
+      const b1 = b.conv('b1_1x1', stem, 4, 1);
+      const b2 = b.conv('b2_3x3', b.conv('b2_reduce', stem, 4, 1), 6, 3);
+      const b3 = b.conv('b3_5x5', b.conv('b3_reduce', stem, 2, 1), 4, 5);
+      const b4 = b.conv('b4_proj', b.maxpool('b4_pool', stem, 3, 1, 1), 2, 1);
+      return b.concat('dut', [b1, b2, b3, b4]);
+    },
   },
 ];
 

@@ -2,6 +2,7 @@
  * Every layer kind on its own, generated, simulated under Verilator with
  * random stalls on both stream ends, compared bit for bit with the integer
  * reference, under three foldings each (one output channel per step; every stage at full PE; balanced); the smallest also under Icarus.
+ * Quick Verilator builds (C++ at -O0): these designs are small, so the build is most of the time.
  */
 import { describe, expect, it } from 'vitest';
 import { cosim } from '../../generator/cosim/cosim.js';
@@ -30,7 +31,7 @@ describe.skipIf(!HAVE_VERILATOR)('layer kinds under Verilator (stalls 30 %)', ()
         const { info } = microModel(net, 11);
         const folding: Folding =
           variant === 'balanced' ? balancedFolding(info) : resolveFolding(info, variant === 'default' ? undefined : wideFolding(info), variant);
-        const r = cosim(info, { simulator: 'verilator', images: randomImages(info, 4, 5), folding, seed: 3, stall: 0.3 });
+        const r = cosim(info, { simulator: 'verilator', images: randomImages(info, 4, 5), folding, seed: 3, stall: 0.3, quickBuild: true });
         results.push(`${net.name} ${variant}: ${r.mismatches} mismatches, ${r.cyclesPerImage} cycles/image vs ${r.predictedCyclesPerImage} predicted`);
         expect(r.firstLayerMismatch).toBeNull();
         expect(r.firstMismatch).toBeNull();
@@ -45,7 +46,7 @@ describe.skipIf(!HAVE_VERILATOR)('layer kinds under Verilator (stalls 30 %)', ()
 });
 
 describe.skipIf(!HAVE_IVERILOG)('layer kinds under Icarus', () => {
-  for (const name of ['prb-s2-g4', 'sep-module', 'concat']) {
+  for (const name of ['prb-s2-g4', 'sep-module', 'inception']) {
     it(name, () => {
       const { info } = microModel(MICRO_NETS.find((n) => n.name === name)!, 11);
       const r = cosim(info, { simulator: 'iverilog', images: randomImages(info, 2, 7), folding: resolveFolding(info, undefined, 'default'), seed: 4, stall: 0.3 });
