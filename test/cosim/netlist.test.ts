@@ -10,35 +10,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../generator/cli/cli.js';
-import type { CliIo } from '../../generator/cli/io.js';
 import { writeModel } from '../../generator/format/model-file.js';
 import { haveYosys } from '../../generator/synth/yosys.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
 import { zooModel } from '../../generator/zoo/index.js';
 import { HAVE_IVERILOG, HAVE_VERILATOR } from './helpers.js';
+import { cli, need } from '../tools.js';
 
-const IN_CI = !['', '0', 'false', undefined].includes(process.env['CI']);
-
-/** A tool the test needs: skipped with a notice when missing locally, a failure in CI (which installs it). */
-function need(tool: string, present: boolean): boolean {
-  if (present) return true;
-  if (IN_CI) throw new Error(`${tool} not found: CI installs it (scripts/install-tools.sh)`);
-  console.warn(`NOTICE: ${tool} not found: its post-synthesis co-simulation is skipped`);
-  return false;
-}
-
-const HAVE_YOSYS = need('yosys', haveYosys());
-const ICE40 = HAVE_YOSYS && need('verilator', HAVE_VERILATOR);
-const GENERIC = HAVE_YOSYS && need('iverilog', HAVE_IVERILOG);
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTty: false };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const HAVE_YOSYS = need('yosys', haveYosys(), 'the post-synthesis co-simulation checks');
+const ICE40 = HAVE_YOSYS && need('verilator', HAVE_VERILATOR, 'the post-synthesis co-simulation checks');
+const GENERIC = HAVE_YOSYS && need('iverilog', HAVE_IVERILOG, 'the post-synthesis co-simulation checks');
 
 let dir: string;
 let up5k: string;

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HAVE_VERILATOR } from './helpers.js';
+import { IN_CI } from '../tools.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'generator', 'cli', 'main.js');
 const FMNIST = '/usr/share/datasets/fashion-mnist';
-const IN_CI = !['', '0', 'false', undefined].includes(process.env['CI']);
 const HAVE_DATA = existsSync(join(FMNIST, 't10k-images-idx3-ubyte.gz'));
 if (!HAVE_DATA && IN_CI) throw new Error(`${FMNIST} is missing: CI installs dataset-fashion-mnist (scripts/install-tools.sh)`);
 

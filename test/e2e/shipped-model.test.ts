@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readModelFile } from '../../generator/format/model-file.js';
 import { zooModel } from '../../generator/zoo/index.js';
+import { IN_CI } from '../tools.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'generator', 'cli', 'main.js');
@@ -23,7 +24,6 @@ const FMNIST = '/usr/share/datasets/fashion-mnist';
 const TEST_IMAGES = join(FMNIST, 't10k-images-idx3-ubyte.gz');
 const TEST_LABELS = join(FMNIST, 't10k-labels-idx1-ubyte.gz');
 const TRAIN_IMAGES = join(FMNIST, 'train-images-idx3-ubyte.gz');
-const IN_CI = !['', '0', 'false', undefined].includes(process.env['CI']);
 const HAVE_DATA = existsSync(TEST_IMAGES) && existsSync(TRAIN_IMAGES);
 if (!HAVE_DATA) {
   if (IN_CI) throw new Error(`${FMNIST} is missing: CI installs dataset-fashion-mnist (scripts/install-tools.sh)`);

@@ -11,8 +11,6 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../generator/cli/cli.js';
-import type { CliIo } from '../../generator/cli/io.js';
 import { writeModel } from '../../generator/format/model-file.js';
 import { mulSbMac16 } from '../../generator/map/cost.js';
 import { quantize } from '../../generator/quant/quantize.js';
@@ -22,26 +20,9 @@ import { lookupDevice } from '../../generator/map/devices.js';
 import { NetBuilder } from '../../generator/zoo/builder.js';
 import { syntheticImages, zooModel } from '../../generator/zoo/index.js';
 import { FASHION_CLASSES } from '../../generator/zoo/nets.js';
+import { cli, need } from '../tools.js';
 
-const IN_CI = !['', '0', 'false', undefined].includes(process.env['CI']);
-
-/** A tool the test needs: skipped with a notice when missing locally, a failure in CI (which installs it). */
-function need(tool: string, present: boolean): boolean {
-  if (present) return true;
-  if (IN_CI) throw new Error(`${tool} not found: CI installs it (scripts/install-tools.sh)`);
-  console.warn(`NOTICE: ${tool} not found: the iCE40 flow checks are skipped`);
-  return false;
-}
-
-const HAVE_TOOLS = need('yosys', haveYosys()) && need('nextpnr-ice40 and icepack', haveIce40Tools());
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTty: false };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const HAVE_TOOLS = need('yosys', haveYosys(), 'the iCE40 flow checks') && need('nextpnr-ice40 and icepack', haveIce40Tools(), 'the iCE40 flow checks');
 
 /** sepnet-up5k with one more stage, an int8 1×1 convolution of 16 channels: three SB_MAC16 more than the UP5K has. */
 function tooBig(): Uint8Array {

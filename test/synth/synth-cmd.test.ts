@@ -9,22 +9,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../generator/cli/cli.js';
-import type { CliIo } from '../../generator/cli/io.js';
 import { writeModel } from '../../generator/format/model-file.js';
 import { haveYosys } from '../../generator/synth/yosys.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
+import { cli } from '../tools.js';
 
 const HAVE_YOSYS = haveYosys();
 if (!HAVE_YOSYS) console.warn('NOTICE: yosys not found: the gen-rtl synth end-to-end check is skipped');
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTty: false };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
 
 let dir: string;
 let model: string;

@@ -20,20 +20,11 @@ import { haveYosys, parseStatJson } from '../../generator/synth/yosys.js';
 import { writeTreeAtomic } from '../../generator/util/files.js';
 import { NETS } from '../../generator/zoo/nets.js';
 import { zooModel } from '../../generator/zoo/index.js';
+import { need } from '../tools.js';
 
 const STUB = join(import.meta.dirname, 'vendor-stub.tcl');
-const IN_CI = !['', '0', 'false', undefined].includes(process.env['CI']);
-
-/** A tool the test needs: skipped with a notice when missing locally, a failure in CI (which installs it). */
-function need(tool: string, present: boolean): boolean {
-  if (present) return true;
-  if (IN_CI) throw new Error(`${tool} not found: CI installs it (scripts/install-tools.sh)`);
-  console.warn(`NOTICE: ${tool} not found: its vendor-script checks are skipped`);
-  return false;
-}
-
-const HAVE_TCLSH = need('tclsh', spawnSync('tclsh', [], { input: 'exit 0\n' }).status === 0);
-const HAVE_YOSYS = need('yosys', haveYosys());
+const HAVE_TCLSH = need('tclsh', spawnSync('tclsh', [], { input: 'exit 0\n' }).status === 0, 'the vendor-script checks');
+const HAVE_YOSYS = need('yosys', haveYosys(), 'the vendor-script checks');
 
 /** One device per family, with the part each flow must target (the table of docs/synthesis-handoff.md). */
 const TARGETS = {
