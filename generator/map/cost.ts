@@ -527,29 +527,44 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
 export function mergedTreesCost(leaves: readonly (readonly number[])[], iw: number): { lut: number; ff: number } {
   let lut = 0;
   let ff = 0;
-  // Node ids, interned per level: equal ids are the same node (same inputs under the same constants).
-  const intern = new Map<string, number>();
-  const id = (key: string): number => {
-    let v = intern.get(key);
-    if (v === undefined) intern.set(key, (v = intern.size));
-    return v;
+  // Node ids: equal ids are the same node (same inputs under the same constants). Numeric keys, not
+  // strings: a fully unrolled GoogLeNet 3×3 has 660 K leaves and the optimizer costs it twice.
+  let nextId = 0;
+  const leafIds = new Map<number, Map<number, number>>();
+  const leafId = (j: number, v: number): number => {
+    let m = leafIds.get(j);
+    if (m === undefined) leafIds.set(j, (m = new Map()));
+    let id = m.get(v);
+    if (id === undefined) m.set(v, (id = nextId++));
+    return id;
   };
-  let ids = leaves.map((lane) => lane.map((v, j) => id(`${j}:${v}`)));
+  let ids = leaves.map((lane) => lane.map((v, j) => leafId(j, v)));
   for (let l = 1; ids[0]!.length > 1; l++) {
     const prev = ids[0]!.length;
     const next: number[][] = ids.map(() => []);
     const seen = new Set<number>();
+    // Sums of this level by their two inputs' ids (both below `bound`, so a·bound + b is unique).
+    const bound = nextId;
+    if (bound * bound > Number.MAX_SAFE_INTEGER) throw new Error(`mergedTreesCost: ${bound} nodes are too many to key`);
+    const sums = new Map<number, number>();
     for (let i = 0; 2 * i < prev; i++) {
       const adds = 2 * i + 1 < prev;
-      ids.forEach((lane, p) => {
-        const node = adds ? id(`${l}:${lane[2 * i]}+${lane[2 * i + 1]}`) : lane[2 * i]!;
+      for (let p = 0; p < ids.length; p++) {
+        const lane = ids[p]!;
+        let node = lane[2 * i]!;
+        if (adds) {
+          const key = node * bound + lane[2 * i + 1]!;
+          let id = sums.get(key);
+          if (id === undefined) sums.set(key, (id = nextId++));
+          node = id;
+        }
         next[p]!.push(node);
         if (!seen.has(node)) {
           seen.add(node);
           ff += iw + l;
           if (adds) lut += iw + l - 1;
         }
-      });
+      }
     }
     ids = next;
   }
@@ -559,10 +574,16 @@ export function mergedTreesCost(leaves: readonly (readonly number[])[], iw: numb
 /** The fields of a packed hex constant (Verilog `N'hXX..`): `count` fields of `bits` bits, field 0 in the low bits, as signed when `signed`. */
 function unpackFields(value: string, count: number, bits: number, signed: boolean): number[] {
   const hex = value.replace(/^\d*'h/, '').replace(/_/g, '');
-  const v = BigInt(`0x${hex || '0'}`);
-  const mask = (1n << BigInt(bits)) - 1n;
+  if (!/^[0-9a-fA-F]*$/.test(hex) || bits > 32) throw new Error(`unpackFields: not a hex constant of up to 32-bit fields: ${value.slice(0, 40)}`);
+  // Bit by bit from the hex digits (digit q from the right holds bits 4q..4q+3): linear in the
+  // constant's length, where shifting one BigInt per field was quadratic (660 K-bit constants).
+  const bit = (b: number): number => {
+    const q = hex.length - 1 - (b >> 2);
+    return q < 0 ? 0 : (parseInt(hex[q]!, 16) >> (b & 3)) & 1;
+  };
   return Array.from({ length: count }, (_, i) => {
-    const f = Number((v >> BigInt(i * bits)) & mask);
+    let f = 0;
+    for (let b = bits - 1; b >= 0; b--) f = f * 2 + bit(i * bits + b);
     return signed && f >= 2 ** (bits - 1) ? f - 2 ** bits : f;
   });
 }
