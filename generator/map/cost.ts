@@ -525,67 +525,77 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
  * (opt_merge), so each distinct node costs once.
  */
 export function mergedTreesCost(leaves: readonly (readonly number[])[], iw: number): { lut: number; ff: number } {
+  const pe = leaves.length;
+  let n = leaves[0]!.length;
   let lut = 0;
   let ff = 0;
-  // Node ids: equal ids are the same node (same inputs under the same constants). Numeric keys, not
-  // strings: a fully unrolled GoogLeNet 3×3 has 660 K leaves and the optimizer costs it twice.
-  let nextId = 0;
-  const leafIds = new Map<number, Map<number, number>>();
-  const leafId = (j: number, v: number): number => {
-    let m = leafIds.get(j);
-    if (m === undefined) leafIds.set(j, (m = new Map()));
-    let id = m.get(v);
-    if (id === undefined) m.set(v, (id = nextId++));
-    return id;
-  };
-  let ids = leaves.map((lane) => lane.map((v, j) => leafId(j, v)));
-  for (let l = 1; ids[0]!.length > 1; l++) {
-    const prev = ids[0]!.length;
-    const next: number[][] = ids.map(() => []);
-    const seen = new Set<number>();
-    // Sums of this level by their two inputs' ids (both below `bound`, so a·bound + b is unique).
-    const bound = nextId;
-    if (bound * bound > Number.MAX_SAFE_INTEGER) throw new Error(`mergedTreesCost: ${bound} nodes are too many to key`);
-    const sums = new Map<number, number>();
-    for (let i = 0; 2 * i < prev; i++) {
-      const adds = 2 * i + 1 < prev;
-      for (let p = 0; p < ids.length; p++) {
-        const lane = ids[p]!;
-        let node = lane[2 * i]!;
-        if (adds) {
-          const key = node * bound + lane[2 * i + 1]!;
-          let id = sums.get(key);
-          if (id === undefined) sums.set(key, (id = nextId++));
-          node = id;
+  // ids[p·n + i]: lane p's node at position i, numbered per position (equal numbers: the same node,
+  // i.e. the same inputs under the same constants); count[i]: the distinct nodes at position i. Nodes
+  // at different positions never merge, so small per-position numbers suffice (a fully unrolled
+  // GoogLeNet 3×3 has 660 K leaves and the optimizer costs it for every candidate).
+  let ids = new Int32Array(pe * n);
+  let count = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const seen = new Map<number, number>();
+    for (let p = 0; p < pe; p++) {
+      const v = leaves[p]![j]!;
+      let id = seen.get(v);
+      if (id === undefined) seen.set(v, (id = seen.size));
+      ids[p * n + j] = id;
+    }
+    count[j] = seen.size;
+  }
+  for (let l = 1; n > 1; l++) {
+    const m = Math.ceil(n / 2);
+    const next = new Int32Array(pe * m);
+    const nextCount = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      if (2 * i + 1 < n) {
+        const right = count[2 * i + 1]!;
+        const seen = new Map<number, number>();
+        for (let p = 0; p < pe; p++) {
+          const key = ids[p * n + 2 * i]! * right + ids[p * n + 2 * i + 1]!;
+          let id = seen.get(key);
+          if (id === undefined) seen.set(key, (id = seen.size));
+          next[p * m + i] = id;
         }
-        next[p]!.push(node);
-        if (!seen.has(node)) {
-          seen.add(node);
-          ff += iw + l;
-          if (adds) lut += iw + l - 1;
-        }
+        nextCount[i] = seen.size;
+        lut += seen.size * (iw + l - 1);
+      } else {
+        for (let p = 0; p < pe; p++) next[p * m + i] = ids[p * n + 2 * i]!;
+        nextCount[i] = count[2 * i]!;
       }
+      ff += nextCount[i]! * (iw + l);
     }
     ids = next;
+    count = nextCount;
+    n = m;
   }
   return { lut, ff };
 }
 
 /** The fields of a packed hex constant (Verilog `N'hXX..`): `count` fields of `bits` bits, field 0 in the low bits, as signed when `signed`. */
-function unpackFields(value: string, count: number, bits: number, signed: boolean): number[] {
-  const hex = value.replace(/^\d*'h/, '').replace(/_/g, '');
-  if (!/^[0-9a-fA-F]*$/.test(hex) || bits > 32) throw new Error(`unpackFields: not a hex constant of up to 32-bit fields: ${value.slice(0, 40)}`);
-  // Bit by bit from the hex digits (digit q from the right holds bits 4q..4q+3): linear in the
-  // constant's length, where shifting one BigInt per field was quadratic (660 K-bit constants).
-  const bit = (b: number): number => {
-    const q = hex.length - 1 - (b >> 2);
-    return q < 0 ? 0 : (parseInt(hex[q]!, 16) >> (b & 3)) & 1;
-  };
-  return Array.from({ length: count }, (_, i) => {
+export function unpackFields(value: string, count: number, bits: number, signed: boolean): number[] {
+  const body = value.replace(/^\d*'h/, '');
+  if (bits > 32) throw new Error(`unpackFields: fields of ${bits} bits`);
+  // Hex digits from the right (digit q holds bits 4q..4q+3): linear in the constant's length, where
+  // shifting one BigInt per field was quadratic (fully unrolled stages have 660 K-bit constants).
+  const nibbles = new Uint8Array(body.length);
+  let len = 0;
+  for (let i = body.length - 1; i >= 0; i--) {
+    const ch = body.charCodeAt(i);
+    if (ch === 95) continue; // '_'
+    const d = ch >= 48 && ch <= 57 ? ch - 48 : ch >= 97 && ch <= 102 ? ch - 87 : ch >= 65 && ch <= 70 ? ch - 55 : -1;
+    if (d < 0) throw new Error(`unpackFields: not a hex constant: ${value.slice(0, 40)}`);
+    nibbles[len++] = d;
+  }
+  const fields = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
     let f = 0;
-    for (let b = bits - 1; b >= 0; b--) f = f * 2 + bit(i * bits + b);
-    return signed && f >= 2 ** (bits - 1) ? f - 2 ** bits : f;
-  });
+    for (let b = (i + 1) * bits - 1; b >= i * bits; b--) f = f * 2 + (((b >> 2 < len ? nibbles[b >> 2]! : 0) >> (b & 3)) & 1);
+    fields[i] = signed && f >= 2 ** (bits - 1) ? f - 2 ** bits : f;
+  }
+  return fields;
 }
 
 /** The signed fields of every row of a ROM image; undefined when the image is missing. */

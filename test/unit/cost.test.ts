@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDesign } from '../../generator/emit/design.js';
 import { resolveFolding } from '../../generator/emit/fold.js';
 import type { StagePlan } from '../../generator/emit/stages.js';
-import { addTreeCost, BRAM18_SHAPES, BRAM36_SHAPES, bramPrimitives, fifoCost, linebufRows, mapMemory, mergedTreesCost, mulDsp, outputStageCost, shiftVarBits, stageCost } from '../../generator/map/cost.js';
+import { addTreeCost, BRAM18_SHAPES, BRAM36_SHAPES, bramPrimitives, fifoCost, linebufRows, mapMemory, mergedTreesCost, mulDsp, outputStageCost, shiftVarBits, stageCost, unpackFields } from '../../generator/map/cost.js';
 import { Prng } from '../../generator/util/prng.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
 
@@ -104,6 +104,24 @@ describe('arithmetic components', () => {
       const values = rng.int(1, 3);
       const leaves = Array.from({ length: rng.int(1, 9) }, () => Array.from({ length: nt }, () => rng.int(0, values) - 1));
       expect(mergedTreesCost(leaves, 9)).toEqual(reference(leaves, 9));
+    }
+  });
+
+  it('unpacks the fields of a Verilog hex constant as a BigInt would', () => {
+    expect(unpackFields("16'hf0_81", 2, 8, true)).toEqual([-127, -16]);
+    expect(unpackFields("16'hf081", 2, 8, false)).toEqual([129, 240]);
+    expect(unpackFields("5'h15", 5, 1, false)).toEqual([1, 0, 1, 0, 1]);
+    const rng = new Prng(3);
+    for (let t = 0; t < 100; t++) {
+      const bits = rng.int(1, 12);
+      const count = rng.int(1, 40);
+      const digits = Array.from({ length: Math.ceil((bits * count) / 4) }, () => rng.int(0, 15).toString(16)).join('');
+      const v = BigInt(`0x${digits}`);
+      const want = Array.from({ length: count }, (_, i) => {
+        const f = Number((v >> BigInt(i * bits)) & ((1n << BigInt(bits)) - 1n));
+        return f >= 2 ** (bits - 1) ? f - 2 ** bits : f;
+      });
+      expect(unpackFields(`${bits * count}'h${digits}`, count, bits, true)).toEqual(want);
     }
   });
 
