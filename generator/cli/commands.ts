@@ -388,10 +388,15 @@ export function reportFiles(r: Report): { path: string; content: string }[] {
   ];
 }
 
+/** The fit report `gen-rtl report` prints: the folding the target options choose, on their device. */
+export function deviceReport(info: ModelInfo, target: TargetArgs & { readonly device: string }): Report {
+  const t = resolveTarget(info, target);
+  return reportOf(buildDesign(info, t.chosen.folding), info, t.device!, t);
+}
+
 export function reportCmd(io: CliIo, a: ReportArgs): number {
   const info = readModelFile(a.model);
-  const t = resolveTarget(info, a.target);
-  const r = reportOf(buildDesign(info, t.chosen.folding), info, t.device!, t);
+  const r = deviceReport(info, a.target);
   if (a.html !== undefined) writeFileAtomic(a.html, render('report.html.hbs', reportHtmlView(r)));
   if (a.json) printJson(io, r);
   else io.stdout(renderReportText(r));
