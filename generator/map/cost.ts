@@ -494,8 +494,7 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
     // iCE40 (measured): synth_ice40 keeps off the SB_MAC16s the products by a weight ROM that holds
     // only 0 and 1 (narrowed to one bit, below mul2dsp's two: the input stage's identity weights) and
     // by a constant (one-row) ROM of trivial weights (shifts); synth_xilinx maps both onto DSP48s.
-    const w = dsp === 'sbmac16' && mode === 1 ? romFields(plan, 'W0_FILE', pe * lanes, 8) : undefined;
-    const folded = w !== undefined && (w.every((row) => row.every((v) => v === 0 || v === 1)) || (w.length === 1 && w[0]!.every(trivialWeight)));
+    const folded = dsp === 'sbmac16' && mode === 1 && multiplierFreeRom(plan, 'W0_FILE', pe * lanes);
     if (packed(plan)) {
       // Lanes 2q, 2q+1 share a multiplier of (wh·2^SP + wl) (IN_W + 17 bits) by x (gr_conv_stage PACK).
       const shared = (pe / 2) * intLanes;
@@ -598,10 +597,29 @@ export function unpackFields(value: string, count: number, bits: number, signed:
   return fields;
 }
 
-/** The signed fields of every row of a ROM image; undefined when the image is missing. */
-function romFields(plan: StagePlan, param: string, count: number, bits: number): number[][] | undefined {
-  const rows = romContent(plan, param)?.split('\n').filter((l) => l.trim() !== '');
-  return rows?.map((r) => unpackFields(r.trim(), count, bits, true));
+/**
+ * Whether an int8 weight ROM image (rows of `count` fields) holds only 0 and 1, or is one row of
+ * trivial weights; false when the image is missing. Rows are read only until the answer is known:
+ * the optimizer asks for every candidate folding, and a GoogLeNet classifier's image is 2 MB.
+ */
+function multiplierFreeRom(plan: StagePlan, param: string, count: number): boolean {
+  const content = romContent(plan, param);
+  if (content === undefined) return false;
+  let rows = 0;
+  let bits = true;
+  let firstTrivial = false;
+  for (let pos = 0; pos < content.length; ) {
+    const nl = content.indexOf('\n', pos);
+    const end = nl < 0 ? content.length : nl;
+    const line = content.slice(pos, end).trim();
+    pos = end + 1;
+    if (line === '') continue;
+    const f = unpackFields(line, count, 8, true);
+    if (++rows === 1) firstTrivial = f.every(trivialWeight);
+    bits &&= f.every((v) => v === 0 || v === 1);
+    if (!bits && (rows > 1 || !firstTrivial)) return false;
+  }
+  return bits || (rows === 1 && firstTrivial);
 }
 
 /** A constant int8 weight that needs no multiplier: 0, or ± a power of two (a shift, perhaps negated). */
