@@ -494,7 +494,7 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
     // iCE40 (measured): synth_ice40 keeps off the SB_MAC16s the products by a weight ROM that holds
     // only 0 and 1 (narrowed to one bit, below mul2dsp's two: the input stage's identity weights) and
     // by a constant (one-row) ROM of trivial weights (shifts); synth_xilinx maps both onto DSP48s.
-    const folded = dsp === 'sbmac16' && mode === 1 && multiplierFreeRom(plan, 'W0_FILE', pe * lanes);
+    const folded = dsp === 'sbmac16' && mode === 1 && multiplierFreeRom(plan, steps, pe * lanes);
     if (packed(plan)) {
       // Lanes 2q, 2q+1 share a multiplier of (wh·2^SP + wl) (IN_W + 17 bits) by x (gr_conv_stage PACK).
       const shared = (pe / 2) * intLanes;
@@ -597,29 +597,32 @@ export function unpackFields(value: string, count: number, bits: number, signed:
   return fields;
 }
 
+/** Per layer: whether its int8 weight ROM holds only 0 and 1, and whether every weight in it is trivial. */
+const weightRomTraits = new WeakMap<object, { readonly bits: boolean; readonly trivial: boolean }>();
+
 /**
- * Whether an int8 weight ROM image (rows of `count` fields) holds only 0 and 1, or is one row of
- * trivial weights; false when the image is missing. Rows are read only until the answer is known:
- * the optimizer asks for every candidate folding, and a GoogLeNet classifier's image is 2 MB.
+ * Whether a stage's int8 weight ROM (`rows` rows of `count` fields) holds only 0 and 1, or is one row
+ * of trivial weights; false without a ROM. A folding only rearranges a layer's weights into rows, so
+ * both properties are read once per layer: the optimizer asks for every candidate folding, and
+ * building a GoogLeNet 1×1's image for each took minutes.
  */
-function multiplierFreeRom(plan: StagePlan, param: string, count: number): boolean {
-  const content = romContent(plan, param);
-  if (content === undefined) return false;
-  let rows = 0;
-  let bits = true;
-  let firstTrivial = false;
-  for (let pos = 0; pos < content.length; ) {
-    const nl = content.indexOf('\n', pos);
-    const end = nl < 0 ? content.length : nl;
-    const line = content.slice(pos, end).trim();
-    pos = end + 1;
-    if (line === '') continue;
-    const f = unpackFields(line, count, 8, true);
-    if (++rows === 1) firstTrivial = f.every(trivialWeight);
-    bits &&= f.every((v) => v === 0 || v === 1);
-    if (!bits && (rows > 1 || !firstTrivial)) return false;
+function multiplierFreeRom(plan: StagePlan, rows: number, count: number): boolean {
+  const rom = plan.roms.find((r) => r.param === 'W0_FILE');
+  if (rom === undefined) return false;
+  let t = weightRomTraits.get(plan.info);
+  if (t === undefined) {
+    let bits = true;
+    let trivial = true;
+    for (const line of rom.content.split('\n')) {
+      if (line.trim() === '') continue;
+      const f = unpackFields(line.trim(), count, 8, true);
+      bits &&= f.every((v) => v === 0 || v === 1);
+      trivial &&= f.every(trivialWeight);
+    }
+    t = { bits, trivial };
+    weightRomTraits.set(plan.info, t);
   }
-  return bits || (rows === 1 && firstTrivial);
+  return t.bits || (rows === 1 && t.trivial);
 }
 
 /** A constant int8 weight that needs no multiplier: 0, or ± a power of two (a shift, perhaps negated). */
