@@ -218,7 +218,7 @@ function googlenet(full: boolean): NetDef {
 }
 
 /**
- * A reduced Inception net that co-simulates in seconds: CIFAR-10 shape, a 3×3 stem and max pool, two
+ * A reduced Inception net small enough to co-simulate in CI: CIFAR-10 shape, a 3×3 stem and max pool, two
  * GoogLeNet-style modules (all four branches, 4 to 16 channels each) with a max pool between them,
  * global average pool, 10-way classifier.
  */
