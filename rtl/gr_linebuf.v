@@ -195,8 +195,8 @@ module gr_linebuf #(
   function signed [XW-1:0] dlast_of(input signed [XW-1:0] v);  // its last image row, minus top_of(v)
     dlast_of = ((v + K_M1_X > H_M1_X) ? H_M1_X : v + K_M1_X) - top_of(v);
   endfunction
-  function signed [XW-1:0] lastc_of(input signed [XW-1:0] c);  // last image column of window column c
-    lastc_of = (c + K_M1_X > W_M1_X) ? W_M1_X : c + K_M1_X;
+  function signed [XW-1:0] lastc_of(input signed [XW-1:0] wc); // last image column of window column wc
+    lastc_of = (wc + K_M1_X > W_M1_X) ? W_M1_X : wc + K_M1_X;
   endfunction
   function signed [XW-1:0] dbase_of(input signed [XW-1:0] v);  // first-needed-row advance after window row v
     dbase_of = (v == VLAST_X) ? DBASE_X : top_of(v + SS_X) - top_of(v);

@@ -9,7 +9,8 @@ import { DEFAULT_MAX_UTIL } from '../map/optimize.js';
 import { parseVendors, VENDOR_FLOWS } from '../emit/handoff.js';
 import { runDatasetCmd } from './accuracy.js';
 import { devicesCmd } from './devices.js';
-import { BINARIZE_POLICIES, DEFAULT_CALIB_LIMIT, importCmd } from './import.js';
+import { DEFAULT_CALIB_LIMIT, importCmd } from './import.js';
+import { parseBinarizePolicy } from '../quant/quantize.js';
 import { processIo, type CliIo } from './io.js';
 import { SYNTH_TOOLS, synthCmd } from './synth.js';
 
@@ -19,6 +20,16 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 3;
 
 class UsageError extends Error {}
+
+/** `--binarize POLICY` of import and zoo; `binarizePolicy` validates it in the handler (yargs' coerce would hide the error's class). */
+function binarizeOption(what: string) {
+  return { type: 'string', default: 'kxk', describe: `which convolutions become ±1 patterns: ${what}` } as const;
+}
+
+/** The normalized policy ("5x5,3x3" → "3x3,5x5"); a bad one is a GenRtlError naming it. */
+function binarizePolicy(v: string): string {
+  return parseBinarizePolicy(v).policy;
+}
 
 /** Device, clock, folding and budget options of generate, report and cosim. */
 function targetOptions(deviceHelp: string) {
@@ -137,7 +148,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .option('out', { type: 'string', demandOption: true, describe: 'output .sepb file (refused if it exists, unless --force)' })
           .option('calib', { type: 'string', describe: 'calibration images (IDX, NPY, PNG or a folder of PNGs); without it, synthetic images' })
           .option('calib-limit', { type: 'number', describe: `calibration images used (default ${DEFAULT_CALIB_LIMIT})` })
-          .option('binarize', { choices: BINARIZE_POLICIES, default: 'kxk' as const, describe: 'which convolutions become ±1 patterns: kxk (the paper), none, 1x1 or all (ablations)' })
+          .option('binarize', binarizeOption('kxk (every k×k with k > 1, the paper), none, all, or kernel sizes such as 1x1, 3x3, 5x5, 3x3,5x5 (ablations)'))
           .option('mean', { type: 'string', describe: 'per-channel mean of the input after x/255, comma-separated (default: the ONNX metadata gen-rtl.mean, else 0)' })
           .option('std', { type: 'string', describe: 'per-channel std, comma-separated (default: the ONNX metadata gen-rtl.std, else 1)' })
           .option('classes', { type: 'string', describe: 'class names separated by | or , (default: the ONNX metadata gen-rtl.classes, else class_0, ...)' })
@@ -152,7 +163,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           out: a.out,
           calib: a.calib,
           calibLimit: a['calib-limit'],
-          binarize: a.binarize,
+          binarize: binarizePolicy(a.binarize),
           mean: a.mean,
           std: a.std,
           classes: a.classes,
@@ -172,12 +183,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           .positional('name', { type: 'string', describe: 'zoo model name (see --list)' })
           .option('out', { type: 'string', describe: 'output .sepb file' })
           .option('seed', { type: 'number', describe: 'weight and calibration seed (default 1)' })
+          .option('binarize', binarizeOption('kxk (every k×k with k > 1), none, all, or kernel sizes such as 3x3, 5x5, 3x3,5x5, 1x1 (the paper\'s Table 4 variants of googlenet)'))
           .option('list', { type: 'boolean', default: false, describe: 'list the zoo' }),
       (a) => {
         if (a.list) return zooList(io, a.json);
         if (!a.name) throw new UsageError('zoo: give a model name (gen-rtl zoo --list shows them)');
         if (!a.out) throw new UsageError('zoo: --out FILE.sepb is required');
-        return zooWrite(io, a.name, a.out, a.seed, a.json);
+        return zooWrite(io, a.name, a.out, a.seed, binarizePolicy(a.binarize), a.json);
       },
     )
     .command(

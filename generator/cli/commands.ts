@@ -30,6 +30,7 @@ import { GenRtlError } from '../util/errors.js';
 import { writeFileAtomic, writeTreeAtomic } from '../util/files.js';
 import { NETS } from '../zoo/nets.js';
 import { DEFAULT_SEED, syntheticImages, zooModel } from '../zoo/index.js';
+import { parseBinarizePolicy, type BinarizePolicy } from '../quant/quantize.js';
 import { checkLimit, checkOnnxFloat, percent } from './accuracy.js';
 import { printJson, type CliIo } from './io.js';
 
@@ -42,21 +43,22 @@ export function zooList(io: CliIo, json: boolean): void {
   io.stdout(`${NETS.map((n) => `${n.name.padEnd(w)}  ${n.description}`).join('\n')}\n`);
 }
 
-export function zooWrite(io: CliIo, name: string, out: string, seed: number | undefined, json: boolean): void {
+export function zooWrite(io: CliIo, name: string, out: string, seed: number | undefined, binarize: BinarizePolicy, json: boolean): void {
   const s = seed ?? DEFAULT_SEED;
   if (!Number.isSafeInteger(s) || s < 0 || s > 0xffffffff) throw new GenRtlError('--seed', `must be an integer in 0..4294967295, got ${seed}`);
-  const { info, report } = zooModel(name, s);
+  const { info, report } = zooModel(name, s, binarize);
   const bytes = writeModel(info);
   writeFileAtomic(out, bytes);
   const result = {
     model: name,
     seed: s,
+    binarize: parseBinarizePolicy(binarize).policy,
     out,
     sizeBytes: bytes.length,
     quantization: report,
   };
   if (json) printJson(io, result);
-  else io.stdout(`wrote ${out}: ${name} (seed ${s}), ${bytes.length.toLocaleString('en-US')} bytes\n`);
+  else io.stdout(`wrote ${out}: ${name} (seed ${s}, binarize ${result.binarize}), ${bytes.length.toLocaleString('en-US')} bytes\n`);
 }
 
 export function inspect(io: CliIo, file: string, json: boolean): void {
@@ -386,10 +388,15 @@ export function reportFiles(r: Report): { path: string; content: string }[] {
   ];
 }
 
+/** The fit report `gen-rtl report` prints: the folding the target options choose, on their device. */
+export function deviceReport(info: ModelInfo, target: TargetArgs & { readonly device: string }): Report {
+  const t = resolveTarget(info, target);
+  return reportOf(buildDesign(info, t.chosen.folding), info, t.device!, t);
+}
+
 export function reportCmd(io: CliIo, a: ReportArgs): number {
   const info = readModelFile(a.model);
-  const t = resolveTarget(info, a.target);
-  const r = reportOf(buildDesign(info, t.chosen.folding), info, t.device!, t);
+  const r = deviceReport(info, a.target);
   if (a.html !== undefined) writeFileAtomic(a.html, render('report.html.hbs', reportHtmlView(r)));
   if (a.json) printJson(io, r);
   else io.stdout(renderReportText(r));

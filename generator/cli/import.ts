@@ -27,7 +27,6 @@ import { syntheticImages } from '../zoo/index.js';
 import { percent } from './accuracy.js';
 import { printJson, type CliIo } from './io.js';
 
-export const BINARIZE_POLICIES = ['kxk', 'none', '1x1', 'all'] as const;
 export const DEFAULT_CALIB_LIMIT = 500;
 const SYNTHETIC_CALIB_IMAGES = 32;
 

@@ -494,8 +494,7 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
     // iCE40 (measured): synth_ice40 keeps off the SB_MAC16s the products by a weight ROM that holds
     // only 0 and 1 (narrowed to one bit, below mul2dsp's two: the input stage's identity weights) and
     // by a constant (one-row) ROM of trivial weights (shifts); synth_xilinx maps both onto DSP48s.
-    const w = dsp === 'sbmac16' && mode === 1 ? romFields(plan, 'W0_FILE', pe * lanes, 8) : undefined;
-    const folded = w !== undefined && (w.every((row) => row.every((v) => v === 0 || v === 1)) || (w.length === 1 && w[0]!.every(trivialWeight)));
+    const folded = dsp === 'sbmac16' && mode === 1 && multiplierFreeRom(plan, steps, pe * lanes);
     if (packed(plan)) {
       // Lanes 2q, 2q+1 share a multiplier of (wh·2^SP + wl) (IN_W + 17 bits) by x (gr_conv_stage PACK).
       const shared = (pe / 2) * intLanes;
@@ -525,52 +524,105 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
  * (opt_merge), so each distinct node costs once.
  */
 export function mergedTreesCost(leaves: readonly (readonly number[])[], iw: number): { lut: number; ff: number } {
+  const pe = leaves.length;
+  let n = leaves[0]!.length;
   let lut = 0;
   let ff = 0;
-  // Node ids, interned per level: equal ids are the same node (same inputs under the same constants).
-  const intern = new Map<string, number>();
-  const id = (key: string): number => {
-    let v = intern.get(key);
-    if (v === undefined) intern.set(key, (v = intern.size));
-    return v;
-  };
-  let ids = leaves.map((lane) => lane.map((v, j) => id(`${j}:${v}`)));
-  for (let l = 1; ids[0]!.length > 1; l++) {
-    const prev = ids[0]!.length;
-    const next: number[][] = ids.map(() => []);
-    const seen = new Set<number>();
-    for (let i = 0; 2 * i < prev; i++) {
-      const adds = 2 * i + 1 < prev;
-      ids.forEach((lane, p) => {
-        const node = adds ? id(`${l}:${lane[2 * i]}+${lane[2 * i + 1]}`) : lane[2 * i]!;
-        next[p]!.push(node);
-        if (!seen.has(node)) {
-          seen.add(node);
-          ff += iw + l;
-          if (adds) lut += iw + l - 1;
+  // ids[p·n + i]: lane p's node at position i, numbered per position (equal numbers: the same node,
+  // i.e. the same inputs under the same constants); count[i]: the distinct nodes at position i. Nodes
+  // at different positions never merge, so small per-position numbers suffice (a fully unrolled
+  // GoogLeNet 3×3 has 660 K leaves and the optimizer costs it for every candidate).
+  let ids = new Int32Array(pe * n);
+  let count = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const seen = new Map<number, number>();
+    for (let p = 0; p < pe; p++) {
+      const v = leaves[p]![j]!;
+      let id = seen.get(v);
+      if (id === undefined) seen.set(v, (id = seen.size));
+      ids[p * n + j] = id;
+    }
+    count[j] = seen.size;
+  }
+  for (let l = 1; n > 1; l++) {
+    const m = Math.ceil(n / 2);
+    const next = new Int32Array(pe * m);
+    const nextCount = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      if (2 * i + 1 < n) {
+        const right = count[2 * i + 1]!;
+        const seen = new Map<number, number>();
+        for (let p = 0; p < pe; p++) {
+          const key = ids[p * n + 2 * i]! * right + ids[p * n + 2 * i + 1]!;
+          let id = seen.get(key);
+          if (id === undefined) seen.set(key, (id = seen.size));
+          next[p * m + i] = id;
         }
-      });
+        nextCount[i] = seen.size;
+        lut += seen.size * (iw + l - 1);
+      } else {
+        for (let p = 0; p < pe; p++) next[p * m + i] = ids[p * n + 2 * i]!;
+        nextCount[i] = count[2 * i]!;
+      }
+      ff += nextCount[i]! * (iw + l);
     }
     ids = next;
+    count = nextCount;
+    n = m;
   }
   return { lut, ff };
 }
 
 /** The fields of a packed hex constant (Verilog `N'hXX..`): `count` fields of `bits` bits, field 0 in the low bits, as signed when `signed`. */
-function unpackFields(value: string, count: number, bits: number, signed: boolean): number[] {
-  const hex = value.replace(/^\d*'h/, '').replace(/_/g, '');
-  const v = BigInt(`0x${hex || '0'}`);
-  const mask = (1n << BigInt(bits)) - 1n;
-  return Array.from({ length: count }, (_, i) => {
-    const f = Number((v >> BigInt(i * bits)) & mask);
-    return signed && f >= 2 ** (bits - 1) ? f - 2 ** bits : f;
-  });
+export function unpackFields(value: string, count: number, bits: number, signed: boolean): number[] {
+  const body = value.replace(/^\d*'h/, '');
+  if (bits > 32) throw new Error(`unpackFields: fields of ${bits} bits`);
+  // Hex digits from the right (digit q holds bits 4q..4q+3): linear in the constant's length, where
+  // shifting one BigInt per field was quadratic (fully unrolled stages have 660 K-bit constants).
+  const nibbles = new Uint8Array(body.length);
+  let len = 0;
+  for (let i = body.length - 1; i >= 0; i--) {
+    const ch = body.charCodeAt(i);
+    if (ch === 95) continue; // '_'
+    const d = ch >= 48 && ch <= 57 ? ch - 48 : ch >= 97 && ch <= 102 ? ch - 87 : ch >= 65 && ch <= 70 ? ch - 55 : -1;
+    if (d < 0) throw new Error(`unpackFields: not a hex constant: ${value.slice(0, 40)}`);
+    nibbles[len++] = d;
+  }
+  const fields = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    let f = 0;
+    for (let b = (i + 1) * bits - 1; b >= i * bits; b--) f = f * 2 + (((b >> 2 < len ? nibbles[b >> 2]! : 0) >> (b & 3)) & 1);
+    fields[i] = signed && f >= 2 ** (bits - 1) ? f - 2 ** bits : f;
+  }
+  return fields;
 }
 
-/** The signed fields of every row of a ROM image; undefined when the image is missing. */
-function romFields(plan: StagePlan, param: string, count: number, bits: number): number[][] | undefined {
-  const rows = romContent(plan, param)?.split('\n').filter((l) => l.trim() !== '');
-  return rows?.map((r) => unpackFields(r.trim(), count, bits, true));
+/** Per layer: whether its int8 weight ROM holds only 0 and 1, and whether every weight in it is trivial. */
+const weightRomTraits = new WeakMap<object, { readonly bits: boolean; readonly trivial: boolean }>();
+
+/**
+ * Whether a stage's int8 weight ROM (`rows` rows of `count` fields) holds only 0 and 1, or is one row
+ * of trivial weights; false without a ROM. A folding only rearranges a layer's weights into rows, so
+ * both properties are read once per layer: the optimizer asks for every candidate folding, and
+ * building a GoogLeNet 1×1's image for each took minutes.
+ */
+function multiplierFreeRom(plan: StagePlan, rows: number, count: number): boolean {
+  const rom = plan.roms.find((r) => r.param === 'W0_FILE');
+  if (rom === undefined) return false;
+  let t = weightRomTraits.get(plan.info);
+  if (t === undefined) {
+    let bits = true;
+    let trivial = true;
+    for (const line of rom.content.split('\n')) {
+      if (line.trim() === '') continue;
+      const f = unpackFields(line.trim(), count, 8, true);
+      bits &&= f.every((v) => v === 0 || v === 1);
+      trivial &&= f.every(trivialWeight);
+    }
+    t = { bits, trivial };
+    weightRomTraits.set(plan.info, t);
+  }
+  return t.bits || (rows === 1 && t.trivial);
 }
 
 /** A constant int8 weight that needs no multiplier: 0, or ± a power of two (a shift, perhaps negated). */

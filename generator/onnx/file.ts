@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { BinarizePolicy } from '../quant/quantize.js';
+import { mergesPrb, parseBinarizePolicy, type BinarizePolicy } from '../quant/quantize.js';
 import { GenRtlError } from '../util/errors.js';
 import { importOnnx, type ImportedGraph } from './import.js';
 
@@ -54,11 +54,12 @@ function modelName(path: string, name: string | undefined): string {
   return name;
 }
 
-/** Reads an ONNX file as a float model; PRBs are merged only under the kxk policy. */
+/** Reads an ONNX file as a float model; a k×k + 1×1 pair becomes a PRB only when the policy binarizes that k×k and not the 1×1. */
 export function loadOnnx(path: string, opts: LoadOnnxOptions): ImportedGraph {
+  const rule = parseBinarizePolicy(opts.binarize);
   const classes = opts.classes === undefined ? undefined : opts.classes.split(opts.classes.includes('|') ? '|' : ',').map((s) => s.trim());
   return importOnnx(readOnnxFile(path), path, {
-    mergePrb: opts.binarize === 'kxk',
+    mergePrb: (k) => mergesPrb(rule, k),
     name: modelName(path, opts.name),
     mean: numberList(opts.mean, '--mean'),
     std: numberList(opts.std, '--std'),

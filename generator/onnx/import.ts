@@ -65,8 +65,11 @@ type Draft =
 type Value = { readonly act: Draft; readonly flat: boolean } | { readonly constant: ConstTensor };
 
 export interface ImportOptions {
-  /** Merge a k×k and a 1×1 Conv summed by an Add into a pattern residual block (only when k×k is binarized and 1×1 is not). */
-  readonly mergePrb: boolean;
+  /**
+   * Merge a k×k and a 1×1 Conv summed by an Add into a pattern residual block (only when k×k is
+   * binarized and 1×1 is not): for every k, or for the kernel sizes the function accepts.
+   */
+  readonly mergePrb: boolean | ((kernel: number) => boolean);
   readonly name: string;
   readonly mean: readonly number[] | undefined;
   readonly std: readonly number[] | undefined;
@@ -397,7 +400,8 @@ class Importer {
     const db = this.foldTarget(n, 1);
     if (this.opts.mergePrb && da && db && da !== db) {
       const prb = prbOf(da, db) ?? prbOf(db, da);
-      if (prb) {
+      const merge = this.opts.mergePrb;
+      if (prb && (merge === true || (typeof merge === 'function' && merge(prb.geom.kernel)))) {
         da.merged = true;
         db.merged = true;
         this.prbMerged++;

@@ -13,8 +13,57 @@ import type { FloatLayer, FloatModel } from './float-model.js';
 import { requantParams } from './requant.js';
 import { binarize, quantizeInt8 } from './weights.js';
 
-/** Which convolutions become binary patterns (the paper binarizes k×k, k > 1). */
-export type BinarizePolicy = 'kxk' | 'none' | '1x1' | 'all';
+/**
+ * Which convolutions become binary patterns: `kxk` (every k×k with k > 1, the paper's method), `none`,
+ * `all`, or a comma-separated set of kernel sizes (`1x1`, `3x3`, `5x5`, `3x3,5x5`, `7x7`, ...; the
+ * paper's Table 4 ablations). `parseBinarizePolicy` validates and normalizes one.
+ */
+export type BinarizePolicy = string;
+
+/** A parsed policy: its normalized name and the kernel sizes it binarizes. */
+export interface BinarizeRule {
+  readonly policy: string;
+  /** `k>1` and `all` by name; otherwise the sizes listed, ascending. */
+  readonly kernels: 'k>1' | 'all' | readonly number[];
+}
+
+const POLICY_NAMES = ['kxk', 'none', 'all'] as const;
+
+/** Parses a policy; a bad one is a GenRtlError naming the value and what is accepted. */
+export function parseBinarizePolicy(policy: BinarizePolicy): BinarizeRule {
+  const p = policy.trim().toLowerCase();
+  if (p === 'kxk') return { policy: 'kxk', kernels: 'k>1' };
+  if (p === 'all') return { policy: 'all', kernels: 'all' };
+  if (p === 'none') return { policy: 'none', kernels: [] };
+  const sizes = new Set<number>();
+  for (const part of p.split(',')) {
+    const m = /^\s*(\d{1,2})x(\d{1,2})\s*$/.exec(part);
+    const k = m ? Number(m[1]) : NaN;
+    if (!m || m[1] !== m[2] || !(k >= 1 && k <= 15)) {
+      throw new GenRtlError(
+        `binarize policy ${JSON.stringify(policy)}`,
+        `${JSON.stringify(part.trim())} is not a square kernel size from 1x1 to 15x15; give ${POLICY_NAMES.join(', ')} or kernel sizes separated by commas (1x1, 3x3, 5x5, 3x3,5x5, 7x7)`,
+      );
+    }
+    sizes.add(k);
+  }
+  const kernels = [...sizes].sort((a, b) => a - b);
+  return { policy: kernels.map((k) => `${k}x${k}`).join(','), kernels };
+}
+
+export function binarizesKernel(rule: BinarizeRule, k: number): boolean {
+  if (rule.kernels === 'k>1') return k > 1;
+  if (rule.kernels === 'all') return true;
+  return rule.kernels.includes(k);
+}
+
+/**
+ * Whether an importer may merge a k×k and a 1×1 convolution into a pattern residual block: the
+ * k×k branch must become patterns and the 1×1 branch must stay int8.
+ */
+export function mergesPrb(rule: BinarizeRule, k: number): boolean {
+  return k > 1 && binarizesKernel(rule, k) && !binarizesKernel(rule, 1);
+}
 
 export interface QuantizeOptions {
   readonly binarize: BinarizePolicy;
@@ -36,21 +85,6 @@ export interface QuantizeReport {
 
 /** Logits keep 2^15 levels up to the largest calibrated magnitude. */
 const LOGIT_LEVELS = 2 ** 15;
-
-function binarizes(policy: BinarizePolicy, k: number): boolean {
-  switch (policy) {
-    case 'kxk':
-      return k > 1;
-    case 'none':
-      return false;
-    case '1x1':
-      return k === 1;
-    case 'all':
-      return true;
-    default:
-      return assertNever(policy);
-  }
-}
 
 function draftRequant(channels: number, terms: number, relu: boolean, isOutput: boolean): Requant {
   return {
@@ -78,7 +112,7 @@ class ErrorTally {
 }
 
 /** Quantizes weights; requantizations are placeholders until calibration. */
-function draftLayer(fl: FloatLayer, fm: FloatModel, policy: BinarizePolicy, bin: ErrorTally, i8: ErrorTally, channelsOf: Map<string, number>): Layer {
+function draftLayer(fl: FloatLayer, fm: FloatModel, policy: BinarizeRule, bin: ErrorTally, i8: ErrorTally, channelsOf: Map<string, number>): Layer {
   const isOutput = fl.name === fm.output;
   if (isOutput && 'relu' in fl && fl.relu) {
     throw new GenRtlError(`layer "${fl.name}" (${fl.kind})`, 'the output layer cannot have a fused ReLU: logits are signed (drop the final ReLU; the class stays the same)');
@@ -89,7 +123,7 @@ function draftLayer(fl: FloatLayer, fm: FloatModel, policy: BinarizePolicy, bin:
       return { ...base, kind: 'input', height: fl.height, width: fl.width, channels: fl.channels, mean: fl.mean, std: fl.std, requant: draftRequant(fl.channels, 1, false, false) };
     case 'conv': {
       const rq = draftRequant(fl.outChannels, 1, fl.relu, isOutput);
-      if (fl.precision ? fl.precision === 'binary' : binarizes(policy, fl.geom.kernel)) {
+      if (fl.precision ? fl.precision === 'binary' : binarizesKernel(policy, fl.geom.kernel)) {
         const b = binarize(fl.weights, fl.outChannels);
         bin.add(fl.geom.kernel, b.relativeError, fl.weights, fl.outChannels);
         return { ...base, kind: 'binconv', outChannels: fl.outChannels, geom: fl.geom, patterns: b.patterns, alpha: b.alpha, floatBias: fl.bias, requant: rq };
@@ -99,8 +133,8 @@ function draftLayer(fl: FloatLayer, fm: FloatModel, policy: BinarizePolicy, bin:
       return { ...base, kind: 'conv', outChannels: fl.outChannels, geom: fl.geom, weights: q.weights, weightScale: q.scale, floatBias: fl.bias, requant: rq };
     }
     case 'prb': {
-      if (!binarizes(policy, fl.geom.kernel)) {
-        throw new GenRtlError(`layer "${fl.name}" (prb)`, `binarize policy "${policy}" keeps the ${fl.geom.kernel}x${fl.geom.kernel} branch in int8, which a pattern residual block cannot hold`);
+      if (!binarizesKernel(policy, fl.geom.kernel)) {
+        throw new GenRtlError(`layer "${fl.name}" (prb)`, `binarize policy "${policy.policy}" keeps the ${fl.geom.kernel}x${fl.geom.kernel} branch in int8, which a pattern residual block cannot hold`);
       }
       const b = binarize(fl.weights, fl.outChannels);
       bin.add(fl.geom.kernel, b.relativeError, fl.weights, fl.outChannels);
@@ -246,8 +280,9 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): { model: Model;
   const channelsOf = new Map<string, number>();
   const shapes = new Map<string, Shape>();
   const drafted: Layer[] = [];
+  const rule = parseBinarizePolicy(opts.binarize);
   for (const fl of fm.layers) {
-    const l = draftLayer(fl, fm, opts.binarize, bin, i8, channelsOf);
+    const l = draftLayer(fl, fm, rule, bin, i8, channelsOf);
     drafted.push(l);
     // Output channels of earlier layers size the add/avgpool drafts.
     const ins = l.inputs.map((n) => {

@@ -5,7 +5,7 @@
  */
 import type { Model } from '../ir/types.js';
 import type { ModelInfo } from '../ir/analyze.js';
-import { quantize, type QuantizeReport } from '../quant/quantize.js';
+import { parseBinarizePolicy, quantize, type BinarizePolicy, type QuantizeReport } from '../quant/quantize.js';
 import type { Pixels } from '../reference/run.js';
 import { GenRtlError } from '../util/errors.js';
 import { Prng } from '../util/prng.js';
@@ -48,8 +48,15 @@ function calibrationCount(pixels: number): number {
   return pixels >= 10_000 ? 2 : 8;
 }
 
-export function zooModel(name: string, seed = DEFAULT_SEED): { model: Model; info: ModelInfo; report: QuantizeReport } {
+/**
+ * A zoo network, quantized: `binarize` picks the convolutions that become patterns (default `kxk`,
+ * every k×k with k > 1; e.g. `3x3`, `5x5` or `3x3,5x5` for the paper's GoogLeNet variants).
+ */
+export function zooModel(name: string, seed = DEFAULT_SEED, binarize: BinarizePolicy = 'kxk'): { model: Model; info: ModelInfo; report: QuantizeReport } {
   const def = zooDef(name);
+  const policy = parseBinarizePolicy(binarize).policy;
+  // The default policy keeps the source line (and the bytes) of the models written before it existed.
+  const source = `gen-rtl zoo ${def.name} --seed ${seed}${policy === 'kxk' ? '' : ` --binarize ${policy}`}`;
   const { layers, output } = def.build(seed);
   const input = layers[0]!;
   if (input.kind !== 'input') throw new Error(`zoo net ${name} does not start with its input`);
@@ -61,13 +68,13 @@ export function zooModel(name: string, seed = DEFAULT_SEED): { model: Model; inf
       layers,
       output,
       provenance: {
-        source: `gen-rtl zoo ${def.name} --seed ${seed}`,
+        source,
         dataset: null,
         seed,
         accuracy: {},
         notes: [`${def.description}; untrained: seeded random weights, activation scales calibrated on ${calibration.length} seeded synthetic images`],
       },
     },
-    { binarize: 'kxk', calibration },
+    { binarize: policy, calibration },
   );
 }

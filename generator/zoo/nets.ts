@@ -2,7 +2,9 @@
  * The model zoo's architectures. SEP-Net small/large follow the paper's
  * Tables 8/7 (our reading: modules are sequential, a global average pool and a
  * 1000-way classifier follow conv5); ResNets follow He et al. for CIFAR with
- * projection shortcuts; the tiny nets exercise every layer kind.
+ * projection shortcuts; GoogLeNet follows Szegedy et al. 2015 (the paper's [34]), Table 1, and
+ * C-InceptionNet is our reading of the paper's customized Inception net; the tiny nets exercise
+ * every layer kind.
  * docs/model-zoo.md compares the counts with the paper.
  */
 import type { FloatLayer } from '../quant/float-model.js';
@@ -146,6 +148,100 @@ function up5k(): NetDef {
   };
 }
 
+/** One Inception module's channels (Szegedy et al. 2015, Table 1): branch widths in the order of its columns. */
+interface InceptionSpec {
+  readonly name: string;
+  readonly c1x1: number;
+  readonly reduce3: number;
+  readonly c3x3: number;
+  readonly reduce5: number;
+  readonly c5x5: number;
+  readonly poolProj: number;
+}
+
+/** GoogLeNet's nine modules; `'pool'` is a 3×3 stride-2 max pool between them. */
+const GOOGLENET_MODULES: readonly (InceptionSpec | 'pool')[] = [
+  { name: 'inception3a', c1x1: 64, reduce3: 96, c3x3: 128, reduce5: 16, c5x5: 32, poolProj: 32 },
+  { name: 'inception3b', c1x1: 128, reduce3: 128, c3x3: 192, reduce5: 32, c5x5: 96, poolProj: 64 },
+  'pool',
+  { name: 'inception4a', c1x1: 192, reduce3: 96, c3x3: 208, reduce5: 16, c5x5: 48, poolProj: 64 },
+  { name: 'inception4b', c1x1: 160, reduce3: 112, c3x3: 224, reduce5: 24, c5x5: 64, poolProj: 64 },
+  { name: 'inception4c', c1x1: 128, reduce3: 128, c3x3: 256, reduce5: 24, c5x5: 64, poolProj: 64 },
+  { name: 'inception4d', c1x1: 112, reduce3: 144, c3x3: 288, reduce5: 32, c5x5: 64, poolProj: 64 },
+  { name: 'inception4e', c1x1: 256, reduce3: 160, c3x3: 320, reduce5: 32, c5x5: 128, poolProj: 128 },
+  'pool',
+  { name: 'inception5a', c1x1: 256, reduce3: 160, c3x3: 320, reduce5: 32, c5x5: 128, poolProj: 128 },
+  { name: 'inception5b', c1x1: 384, reduce3: 192, c3x3: 384, reduce5: 48, c5x5: 128, poolProj: 128 },
+];
+
+/**
+ * Inception module: 1×1 ∥ 1×1 → 3×3 ∥ 1×1 → 5×5 ∥ 3×3 max pool (stride 1, pad 1) → 1×1, concatenated
+ * in that order. `full: false` is C-InceptionNet's module: the 1×1 and the 1×1 → 3×3 branches only.
+ */
+function inception(b: NetBuilder, x: Tensor, m: InceptionSpec, full: boolean): Tensor {
+  const b1 = b.conv(`${m.name}_1x1`, x, m.c1x1, 1);
+  const b2 = b.conv(`${m.name}_3x3`, b.conv(`${m.name}_3x3_reduce`, x, m.reduce3, 1), m.c3x3, 3);
+  if (!full) return b.concat(`${m.name}_concat`, [b1, b2]);
+  const b3 = b.conv(`${m.name}_5x5`, b.conv(`${m.name}_5x5_reduce`, x, m.reduce5, 1), m.c5x5, 5);
+  const b4 = b.conv(`${m.name}_pool_proj`, b.maxpool(`${m.name}_pool`, x, 3, 1, 1), m.poolProj, 1);
+  return b.concat(`${m.name}_concat`, [b1, b2, b3, b4]);
+}
+
+/**
+ * GoogLeNet (Inception v1) without LRN and without the auxiliary classifiers, or C-InceptionNet
+ * (`full: false`). Max pools are 3×3 stride 2 pad 1, which give the sizes of Caffe's and PyTorch's
+ * ceil-mode pools (112 → 56 → 28 → 14 → 7). The stem's 3×3 (conv2) is kept in int8 under every
+ * binarize policy: the paper's Table 5 counts fit a stem 3×3 in full precision (docs/model-zoo.md).
+ */
+function googlenet(full: boolean): NetDef {
+  return {
+    name: full ? 'googlenet' : 'c-inceptionnet',
+    description: full
+      ? 'GoogLeNet / Inception v1 (Szegedy et al. 2015, Table 1; no LRN, no auxiliary classifiers), 224x224x3, 1000 classes'
+      : 'C-InceptionNet: GoogLeNet with the 5x5 (and pool) branches of every Inception module removed, 224x224x3, 1000 classes',
+    classes: IMAGENET_CLASSES,
+    build(seed) {
+      const b = new NetBuilder(seed);
+      let x = b.input(224, 224, 3, IMAGENET_MEAN, IMAGENET_STD);
+      x = b.conv('conv1_7x7', x, 64, 7, { stride: 2, pad: 3 });
+      x = b.maxpool('pool1', x, 3, 2, 1);
+      x = b.conv('conv2_3x3_reduce', x, 64, 1);
+      x = b.conv('conv2_3x3', x, 192, 3, { int8: true });
+      x = b.maxpool('pool2', x, 3, 2, 1);
+      let pools = 2;
+      for (const m of GOOGLENET_MODULES) x = m === 'pool' ? b.maxpool(`pool${++pools}`, x, 3, 2, 1) : inception(b, x, m, full);
+      x = b.avgpool('pool5', x);
+      const out = b.fc('fc', x, x.channels, 1000);
+      return { layers: b.layers, output: out.name };
+    },
+  };
+}
+
+/**
+ * A reduced Inception net small enough to co-simulate in CI: CIFAR-10 shape, a 3×3 stem and max pool, two
+ * GoogLeNet-style modules (all four branches, 4 to 16 channels each) with a max pool between them,
+ * global average pool, 10-way classifier.
+ */
+function inceptionTiny(): NetDef {
+  return {
+    name: 'inception-tiny',
+    description: 'reduced Inception net: 3x3 stem, two 4-branch Inception modules, GAP, FC; 32x32x3, 10 classes',
+    classes: CIFAR10_CLASSES,
+    build(seed) {
+      const b = new NetBuilder(seed);
+      let x = b.input(32, 32, 3, CIFAR_MEAN, CIFAR_STD);
+      x = b.conv('conv1', x, 16, 3);
+      x = b.maxpool('pool1', x, 3, 2, 1);
+      x = inception(b, x, { name: 'inception_a', c1x1: 8, reduce3: 8, c3x3: 16, reduce5: 4, c5x5: 8, poolProj: 8 }, true);
+      x = b.maxpool('pool2', x, 3, 2, 1);
+      x = inception(b, x, { name: 'inception_b', c1x1: 16, reduce3: 8, c3x3: 16, reduce5: 4, c5x5: 8, poolProj: 8 }, true);
+      x = b.avgpool('pool', x);
+      const out = b.fc('fc', x, x.channels, 10);
+      return { layers: b.layers, output: out.name };
+    },
+  };
+}
+
 export const NETS: readonly NetDef[] = [
   sepnet('small'),
   sepnet('large'),
@@ -156,4 +252,7 @@ export const NETS: readonly NetDef[] = [
   tiny(28),
   tiny(32),
   up5k(),
+  googlenet(true),
+  googlenet(false),
+  inceptionTiny(),
 ];

@@ -56,7 +56,7 @@ describe('gen-rtl CLI', () => {
     const r = cli('zoo', '--list', '--json');
     expect(r.code).toBe(0);
     const names = JSON.parse(r.stdout).models.map((m: { name: string }) => m.name);
-    expect(names).toEqual(['sepnet-small', 'sepnet-large', 'resnet20', 'resnet32', 'resnet44', 'resnet56', 'sepnet-tiny-28', 'sepnet-tiny-32', 'sepnet-up5k']);
+    expect(names).toEqual(['sepnet-small', 'sepnet-large', 'resnet20', 'resnet32', 'resnet44', 'resnet56', 'sepnet-tiny-28', 'sepnet-tiny-32', 'sepnet-up5k', 'googlenet', 'c-inceptionnet', 'inception-tiny']);
   });
 
   it('an unknown zoo model exits 1 with a one-line error', () => {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { buildDesign } from '../../generator/emit/design.js';
 import { resolveFolding } from '../../generator/emit/fold.js';
 import type { StagePlan } from '../../generator/emit/stages.js';
-import { addTreeCost, BRAM18_SHAPES, BRAM36_SHAPES, bramPrimitives, fifoCost, linebufRows, mapMemory, mulDsp, outputStageCost, shiftVarBits, stageCost } from '../../generator/map/cost.js';
+import { addTreeCost, BRAM18_SHAPES, BRAM36_SHAPES, bramPrimitives, fifoCost, linebufRows, mapMemory, mergedTreesCost, mulDsp, outputStageCost, shiftVarBits, stageCost, unpackFields } from '../../generator/map/cost.js';
+import { Prng } from '../../generator/util/prng.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
 
 function plan(net: string, stage: string, fold?: { pe: number; simd: number }): StagePlan {
@@ -71,6 +72,57 @@ describe('arithmetic components', () => {
     expect(addTreeCost(8, 9)).toEqual({ lut: 67, ff: 74 });
     expect(addTreeCost(16, 9)).toEqual({ lut: 146, ff: 161 });
     expect(addTreeCost(1, 9)).toEqual({ lut: 0, ff: 0 });
+  });
+
+  it('merged adder trees: a node shared by lanes costs once (hand example and a string-keyed reference)', () => {
+    // Two lanes of four leaves, iw 8. Level 1: lane 0 (0:1+1:0), (2:1+3:1); lane 1 (0:1+1:0) shared,
+    // (2:0+3:1) new: 3 nodes of 9 FF and 8 LUT. Level 2: two different nodes of 10 FF, 9 LUT.
+    expect(mergedTreesCost([[1, 0, 1, 1], [1, 0, 0, 1]], 8)).toEqual({ lut: 3 * 8 + 2 * 9, ff: 3 * 9 + 2 * 10 });
+    // The definition, with the nodes keyed by strings as it read before the numeric keys.
+    const reference = (leaves: number[][], iw: number): { lut: number; ff: number } => {
+      let lut = 0;
+      let ff = 0;
+      let keys = leaves.map((lane) => lane.map((v, j) => `${j}:${v}`));
+      for (let l = 1; keys[0]!.length > 1; l++) {
+        const seen = new Set<string>();
+        const n = keys[0]!.length;
+        keys = keys.map((lane) => Array.from({ length: Math.ceil(n / 2) }, (_, i) => (2 * i + 1 < n ? `(${lane[2 * i]}+${lane[2 * i + 1]})` : lane[2 * i]!)));
+        for (let i = 0; i < keys[0]!.length; i++) {
+          for (const lane of keys) {
+            if (seen.has(lane[i]!)) continue;
+            seen.add(lane[i]!);
+            ff += iw + l;
+            if (2 * i + 1 < n) lut += iw + l - 1;
+          }
+        }
+      }
+      return { lut, ff };
+    };
+    const rng = new Prng(7);
+    for (let t = 0; t < 200; t++) {
+      const nt = rng.int(1, 30);
+      const values = rng.int(1, 3);
+      const leaves = Array.from({ length: rng.int(1, 9) }, () => Array.from({ length: nt }, () => rng.int(0, values) - 1));
+      expect(mergedTreesCost(leaves, 9)).toEqual(reference(leaves, 9));
+    }
+  });
+
+  it('unpacks the fields of a Verilog hex constant as a BigInt would', () => {
+    expect(unpackFields("16'hf0_81", 2, 8, true)).toEqual([-127, -16]);
+    expect(unpackFields("16'hf081", 2, 8, false)).toEqual([129, 240]);
+    expect(unpackFields("5'h15", 5, 1, false)).toEqual([1, 0, 1, 0, 1]);
+    const rng = new Prng(3);
+    for (let t = 0; t < 100; t++) {
+      const bits = rng.int(1, 12);
+      const count = rng.int(1, 40);
+      const digits = Array.from({ length: Math.ceil((bits * count) / 4) }, () => rng.int(0, 15).toString(16)).join('');
+      const v = BigInt(`0x${digits}`);
+      const want = Array.from({ length: count }, (_, i) => {
+        const f = Number((v >> BigInt(i * bits)) & ((1n << BigInt(bits)) - 1n));
+        return f >= 2 ** (bits - 1) ? f - 2 ** bits : f;
+      });
+      expect(unpackFields(`${bits * count}'h${digits}`, count, bits, true)).toEqual(want);
+    }
   });
 
   it('line buffer rows follow docs/rtl-architecture.md', () => {
