@@ -59,6 +59,7 @@ const designs: [string, () => ModelInfo][] = [
   ['sepnet-tiny-28', () => zooModel('sepnet-tiny-28').info],
   ['sepnet-tiny-32', () => zooModel('sepnet-tiny-32').info],
   ['resnet20', () => zooModel('resnet20').info],
+  ['inception-tiny', () => zooModel('inception-tiny').info],
   ...MICRO_NETS.map((n): [string, () => ModelInfo] => [n.name, () => microModel(n, 3).info]),
 ];
 

@@ -1,5 +1,7 @@
 /**
- * The two tiny zoo networks end to end through the CLI, and a planted fault:
+ * The tiny zoo networks end to end through the CLI (random stalls 20 %, the CLI's default) —
+ * the two SEP-style nets and inception-tiny (two Inception modules of four branches each,
+ * forking from one stream and concatenated) — and a planted fault:
  * a wrong weight in an emitted memory must fail cosim with a report naming
  * the layer.
  */
@@ -16,7 +18,7 @@ import { HAVE_VERILATOR, cycleError, randomImages } from './helpers.js';
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'generator', 'cli', 'main.js');
 
 describe.skipIf(!HAVE_VERILATOR)('tiny networks end to end under Verilator', () => {
-  for (const name of ['sepnet-tiny-28', 'sepnet-tiny-32']) {
+  for (const name of ['sepnet-tiny-28', 'sepnet-tiny-32', 'inception-tiny']) {
     it(`npx gen-rtl cosim ${name}.sepb --images 3 --json: bit-exact, cycles as predicted`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'gen-rtl-tiny-'));
       const model = join(dir, `${name}.sepb`);
