@@ -79,8 +79,8 @@ export function targetText(t: Target | null, unit: string): string {
 }
 
 export function metText(f: Figure): string {
-  if (f.value === null) return 'n/a';
-  return f.met === null ? '-' : f.met ? 'met' : 'MISSED';
+  if (f.met !== null) return f.met ? 'met' : 'MISSED';
+  return f.value === null ? 'n/a' : '-';
 }
 
 /** The table `npm run bench` prints: one line per figure, the note last. */

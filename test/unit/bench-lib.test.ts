@@ -35,6 +35,7 @@ describe('bench helpers', () => {
       figure('optimizer sepnet-small on xczu7ev', 0.123, 's', { kind: 'max', value: 1 }, 5, 'a note'),
       figure('hw sepnet-small on xczu7ev: roofline efficiency (predicted)', 37.5, '%', { kind: 'min', value: 90 }, 1),
       skipped('verilator sepnet-small: one image, build and run', 's', { kind: 'max', value: 900 }, 'skipped (--quick)'),
+      { ...skipped('optimizer sepnet-small on up5k', 's', { kind: 'max', value: 1 }, 'did not finish'), met: false },
     ];
     const r = ResultsSchema.parse({
       machine: { cpus: 2, model: 'cpu', memGB: 8, loadAverage: [0.1, 0.2, 0.3] },
@@ -43,12 +44,13 @@ describe('bench helpers', () => {
       date: '2026-01-01T00:00:00.000Z',
       figures,
     });
-    expect(r.figures).toHaveLength(3);
+    expect(r.figures).toHaveLength(4);
     expect(() => ResultsSchema.parse({ ...r, figures: [{ ...figures[0], value: 'fast' }] })).toThrow();
     const t = renderTable(figures).split('\n');
-    expect(t).toHaveLength(5);
+    expect(t).toHaveLength(6);
     expect(t[2]).toMatch(/optimizer sepnet-small on xczu7ev +0\.123 s +<= 1 s +met +median of 5 +a note/);
     expect(t[3]).toMatch(/37\.5 % +>= 90 % +MISSED/);
     expect(t[4]).toMatch(/n\/a .*skipped \(--quick\)/);
+    expect(t[5]).toMatch(/n\/a +<= 1 s +MISSED .*did not finish/);
   });
 });
