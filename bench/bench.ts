@@ -118,7 +118,7 @@ function endToEnd(): void {
 // ---- the folding optimizer, per device ----
 
 /** A device's optimizer runs, all together, get this long (s) before the bench gives up on it. */
-const OPTIMIZER_LIMIT_S = 180;
+const OPTIMIZER_LIMIT_S = 120;
 
 /**
  * Each device in its own process (bench/optimizer-timing.ts), so one that runs
@@ -258,48 +258,73 @@ function tinyHardware(name: string): void {
   }
 }
 
+/** Runs one part of the bench; a part that throws is reported as a failed figure and the rest goes on. */
+async function part(name: string, f: () => void | Promise<void>): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    add({ ...skipped(name, '', null, `FAILED: ${e instanceof Error ? e.message : String(e)}`.split('\n')[0]!), met: false });
+  }
+}
+
 async function main(): Promise<void> {
   const verilator = tryCmd('verilator', ['--version']);
   const rev = tryCmd('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']) ?? 'unknown';
   const dirty = (tryCmd('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']) ?? '') !== '';
   const ortVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
   log(`${QUICK ? 'quick, ' : ''}${RUNS} runs per timed figure (median); load average ${loadAtStart.map((v) => v.toFixed(2)).join(' ')}`);
+  // Written after every part, so a long run stopped late still leaves its figures.
+  const save = (): Results => {
+    const results: Results = ResultsSchema.parse({
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memGB: Number((totalmem() / 2 ** 30).toFixed(1)), loadAverage: loadAtStart.map((v) => Number(v.toFixed(2))) },
+      versions: { node: process.version, verilator, onnxruntime: ortVersion, genRtl: `${rev}${dirty ? '-dirty' : ''}` },
+      quick: QUICK,
+      date: new Date().toISOString(),
+      figures,
+    });
+    writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+    return results;
+  };
 
-  endToEnd();
+  await part('gen-rtl generate', endToEnd);
+  save();
   const small = zooModel('sepnet-small').info;
-  const chosen = optimizerPerDevice('sepnet-small');
-  await references(small);
-
-  if (verilator === null) {
-    add(skipped('verilator', 's', null, 'verilator not found on PATH'));
-  } else {
-    for (const name of TINY) {
-      const { info } = zooModel(name);
-      verilatorSpeed(info, SPEED_IMAGES, balancedFolding(info), 'balanced folding, optimized build', null);
-    }
-    const smallTarget = 15 * 60;
-    if (QUICK) {
-      add(skipped('verilator sepnet-small: one image, build and run', 's', { kind: 'max', value: smallTarget }, 'skipped (--quick)'));
-    } else {
-      verilatorSpeed(small, 1, balancedFolding(small, { window: false }), 'balanced folding without window cores (as npm run bench:cosim)', smallTarget);
-    }
-  }
-
+  let chosen = new Map<string, OptimizerTiming>();
+  await part('optimizer', () => void (chosen = optimizerPerDevice('sepnet-small')));
+  save();
+  await part('references', () => references(small));
+  save();
   for (const d of DEVICES) {
     const o = chosen.get(d.name);
     if (o) hardware(small, d, o, null);
     else add(skipped(`hw sepnet-small on ${d.name}: roofline efficiency (predicted)`, '%', null, 'no design: the optimizer did not finish'));
   }
-  if (verilator !== null) for (const name of TINY) tinyHardware(name);
+  save();
 
-  const results: Results = ResultsSchema.parse({
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memGB: Number((totalmem() / 2 ** 30).toFixed(1)), loadAverage: loadAtStart.map((v) => Number(v.toFixed(2))) },
-    versions: { node: process.version, verilator, onnxruntime: ortVersion, genRtl: `${rev}${dirty ? '-dirty' : ''}` },
-    quick: QUICK,
-    date: new Date().toISOString(),
-    figures,
-  });
-  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+  const smallTarget = 15 * 60;
+  if (verilator === null) {
+    add(skipped('verilator', 's', null, 'verilator not found on PATH'));
+  } else {
+    for (const name of TINY) {
+      await part(`verilator ${name}`, () => {
+        const { info } = zooModel(name);
+        verilatorSpeed(info, SPEED_IMAGES, balancedFolding(info), 'balanced folding, optimized build', null);
+      });
+      save();
+    }
+    for (const name of TINY) {
+      await part(`hw ${name}`, () => tinyHardware(name));
+      save();
+    }
+    // The longest part last: the other figures are saved before it starts.
+    if (QUICK) {
+      add(skipped('verilator sepnet-small: one image, build and run', 's', { kind: 'max', value: smallTarget }, 'skipped (--quick)'));
+    } else {
+      await part('verilator sepnet-small', () => verilatorSpeed(small, 1, balancedFolding(small, { window: false }), 'balanced folding without window cores (as npm run bench:cosim)', smallTarget));
+    }
+  }
+
+  const results = save();
   const m = results.machine;
   console.log(`gen-rtl ${results.versions.genRtl}, node ${process.version}, ${verilator ?? 'no verilator'}, onnxruntime-node ${ortVersion}`);
   console.log(`${m.cpus} x ${m.model}, ${m.memGB} GB, load average at start ${m.loadAverage.join(' ')}${QUICK ? ', --quick' : ''}`);
