@@ -362,7 +362,8 @@ export async function cosimCmd(io: CliIo, a: CosimArgs): Promise<number> {
     const pct = r.cyclesPerImage !== null ? ` (${(((r.cyclesPerImage - r.predictedCyclesPerImage) / r.predictedCyclesPerImage) * 100).toFixed(1)} %)` : '';
     io.stdout(`cycles/image: measured ${r.cyclesPerImage ?? 'n/a (one image)'} vs predicted ${r.predictedCyclesPerImage}${pct}; latency ${r.latencyCycles ?? 'n/a'} cycles\n`);
     if (accuracy) io.stdout(renderCosimAccuracy(accuracy));
-    io.stdout(`build ${r.buildSeconds.toFixed(1)} s, run ${r.runSeconds.toFixed(1)} s; design in ${r.designDir}${r.netlist ? `, netlist ${r.netlist.file}` : ''}\n`);
+    const where = r.designDir === null ? 'temporary design and build removed (--work DIR keeps them)' : `design in ${r.designDir}${r.netlist ? `, netlist ${r.netlist.file}` : ''}`;
+    io.stdout(`build ${r.buildSeconds.toFixed(1)} s, run ${r.runSeconds.toFixed(1)} s; ${where}\n`);
   }
   return ok ? 0 : 1;
 }

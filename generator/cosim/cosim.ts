@@ -5,7 +5,7 @@
  * and got; cycles per image are measured next to the prediction. cosimNetlist()
  * does the same with the design's Yosys netlist in place of its RTL.
  */
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ModelInfo } from '../ir/analyze.js';
@@ -28,6 +28,10 @@ export interface CosimOptions {
   readonly seed: number;
   /** Probability of a stall cycle on the input valid and on the output ready. */
   readonly stall: number;
+  /**
+   * Where the design, the simulator builds and the logs go (kept). Without it a temporary
+   * directory is used, removed after a passing run and kept after a failing one.
+   */
   readonly workDir?: string;
   readonly trace?: string;
   /**
@@ -91,9 +95,10 @@ export interface CosimResult {
   readonly status: 'ok' | 'timeout' | 'stalled';
   readonly buildSeconds: number;
   readonly runSeconds: number;
-  readonly designDir: string;
-  /** With --netlist: what was simulated instead of the RTL. */
-  readonly netlist: { readonly command: string; readonly file: string; readonly cellModels: readonly string[]; readonly synthSeconds: number; readonly log: string } | null;
+  /** The generated design; null when it was in a temporary directory, removed after the passing run. */
+  readonly designDir: string | null;
+  /** With --netlist: what was simulated instead of the RTL (its file and log null when removed, as designDir). */
+  readonly netlist: { readonly command: string; readonly file: string | null; readonly cellModels: readonly string[]; readonly synthSeconds: number; readonly log: string | null } | null;
 }
 
 /** One input beat per pixel: channel c in bits [8c+7:8c]. */
@@ -140,7 +145,18 @@ function prepare(info: ModelInfo, opts: CosimOptions): Prepared {
 /** The RTL against the integer reference. */
 export function cosim(info: ModelInfo, opts: CosimOptions): CosimResult {
   const p = prepare(info, opts);
-  return compare(info, p, p.designDir, opts, null);
+  return tidy(p, opts, compare(info, p, p.designDir, opts, null));
+}
+
+/**
+ * A temporary work directory (no `workDir` given) is removed after a passing run — designs and
+ * simulator builds take hundreds of megabytes — and kept, named in the result, after a failing one
+ * (and after an error, whose message names the log in it).
+ */
+function tidy(p: Prepared, opts: CosimOptions, r: CosimResult): CosimResult {
+  if (opts.workDir !== undefined || r.mismatches > 0 || r.status !== 'ok') return r;
+  rmSync(p.work, { recursive: true, force: true });
+  return { ...r, designDir: null, netlist: r.netlist ? { ...r.netlist, file: null, log: null } : null };
 }
 
 export interface NetlistCosimOptions extends CosimOptions {
@@ -159,7 +175,7 @@ export async function cosimNetlist(info: ModelInfo, opts: NetlistCosimOptions): 
   const p = prepare(info, opts);
   opts.progress?.(`synthesizing ${p.design.top} (${flow.command})`);
   const netlist = await synthNetlist(p.designDir, p.sources, p.design.top, flow, join(p.work, 'netlist'), opts.synthTimeoutSeconds);
-  return compare(info, p, netlist.dir, opts, netlist);
+  return tidy(p, opts, compare(info, p, netlist.dir, opts, netlist));
 }
 
 function compare(info: ModelInfo, p: Prepared, simDir: string, opts: CosimOptions, netlist: Netlist | null): CosimResult {
