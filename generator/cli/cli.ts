@@ -117,7 +117,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
             default: false,
             describe: "simulate the Yosys netlist instead of the RTL, with Yosys' cell models: synth_ice40 -dsp for an iCE40 --device (its bitstream's flow), Yosys' generic synth otherwise",
           })
-          .option('work', { type: 'string', describe: 'work directory for the design and the simulator build (default: a new temporary one)' }),
+          .option('work', { type: 'string', describe: 'work directory for the design and the simulator build, kept (default: a temporary one, removed after a passing run)' }),
       async (a) => {
         if (a.labels !== undefined && a.dataset === undefined) throw new UsageError('cosim: --labels labels the images of --dataset; give --dataset IMAGES too');
         code = await cosimCmd(io, {
