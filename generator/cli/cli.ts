@@ -117,7 +117,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
             default: false,
             describe: "simulate the Yosys netlist instead of the RTL, with Yosys' cell models: synth_ice40 -dsp for an iCE40 --device (its bitstream's flow), Yosys' generic synth otherwise",
           })
-          .option('work', { type: 'string', describe: 'work directory for the design and the simulator build, kept (default: a temporary one, removed after a passing run)' }),
+          .option('work', { type: 'string', describe: 'work directory for the design and the simulator build, kept (default: a temporary one, removed after a passing run)' })
+          .option('quick-build', {
+            type: 'boolean',
+            default: false,
+            describe: 'Verilator: compile the model at -O0 instead of -O2: faster to build, about 15 times slower to run (for a few images of a highly parallel design)',
+          }),
       async (a) => {
         if (a.labels !== undefined && a.dataset === undefined) throw new UsageError('cosim: --labels labels the images of --dataset; give --dataset IMAGES too');
         code = await cosimCmd(io, {
@@ -134,6 +139,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           target: targetArgs(a),
           trace: a.trace,
           work: a.work,
+          quickBuild: a.quickBuild,
           netlist: a.netlist,
           json: a.json,
         });

@@ -260,6 +260,8 @@ export interface CosimArgs {
   readonly target: TargetArgs;
   readonly trace: string | undefined;
   readonly work: string | undefined;
+  /** Verilator: C++ at -O0 (cosim's quickBuild), for short runs. */
+  readonly quickBuild: boolean;
   /** Simulate the Yosys netlist (the device family's flow) instead of the RTL. */
   readonly netlist: boolean;
   readonly json: boolean;
@@ -342,6 +344,7 @@ export async function cosimCmd(io: CliIo, a: CosimArgs): Promise<number> {
     folding,
     seed: a.seed,
     stall: a.stall,
+    quickBuild: a.quickBuild,
     ...(a.work !== undefined ? { workDir: a.work } : {}),
     ...(a.trace !== undefined ? { trace: a.trace } : {}),
     ...(io.isTty && !a.json ? { progress: (m: string) => io.stderr(`${m}...\n`) } : {}),

@@ -45,7 +45,7 @@ export interface CosimOptions {
    * built with per-stage taps (GR_TAPS) and a differing layer counts as a mismatch. Not with `reset`.
    */
   readonly compareLayers?: boolean;
-  /** Verilator: C++ at -O0 and design-independent objects reused across builds (small designs, short runs). */
+  /** Verilator: C++ at -O0 (small designs, short runs: faster to build, slower to run). */
   readonly quickBuild?: boolean;
   /** Called after the design is written, before the build: fault injection in tests. */
   readonly afterGenerate?: (designDir: string) => void;

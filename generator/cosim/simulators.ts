@@ -274,13 +274,12 @@ export function buildSimulator(
   let r: ToolRun;
   if (name === 'verilator') {
     executable = join(buildDir, 'Vtop');
-    // Quick: the same Verilog and Verilator passes, C++ at -O0 (short simulations build in a
-    // third of the time), and the objects that do not depend on the design reused (below).
-    const cxxOpt = opts.quick ? '-O0' : '-O2';
+    const cxx = cxxOptions(opts.quick ?? false);
+    // Verilator writes the C++ and its makefiles; cachedMake() compiles them, reusing the objects
+    // that do not depend on the design.
     const args = [
       '--cc',
       '--exe',
-      ...(opts.quick ? [] : ['--build', '-j', String(jobs)]),
       '-O3',
       '--prefix',
       'Vtop',
@@ -293,11 +292,8 @@ export function buildSimulator(
       buildDir,
       '-o',
       'Vtop',
-      // -CFLAGS alone would lose to verilated.mk's OPT_FAST=-Os, which comes later on the g++ line.
-      '-MAKEFLAGS',
-      `OPT_FAST=${cxxOpt}`,
       '-CFLAGS',
-      `${cxxOpt} -DGR_IN_BITS=${inBits}${trace ? ' -DGR_TRACE' : ''}`,
+      `${cxx.fast} -DGR_IN_BITS=${inBits}${trace ? ' -DGR_TRACE' : ''}`,
       ...(trace ? ['--trace-fst'] : []),
       ...defines.map((d) => `-D${d}`),
       ...list.incdirs.map((d) => `+incdir+${d}`),
@@ -305,7 +301,7 @@ export function buildSimulator(
       join(root, 'sim', 'verilator_main.cpp'),
     ];
     r = runTool(name, tool, args, design, log, BUILD_TIMEOUT_S);
-    if (opts.quick && r.status === 0 && !r.timedOut) r = quickMake(tool, buildDir, jobs, cxxOpt, log);
+    if (r.status === 0 && !r.timedOut) r = cachedMake(tool, buildDir, jobs, cxx, log);
   } else {
     executable = join(buildDir, 'sim.vvp');
     const args = [
@@ -345,11 +341,33 @@ export function buildSimulator(
 }
 
 /**
+ * Optimization levels of a Verilator build, as verilated.mk names them: `fast` for the code that
+ * runs every cycle (and the harness), `slow` for what Verilator marks as run once (constructors,
+ * initial blocks, the settle loop: a third of the C++ of a design with ROMs, and its compile time,
+ * for no measurable run time), `global` for the Verilator runtime (verilated.mk's default: -Os).
+ * Quick: everything at -O0 (short simulations build in a third of the time), and the design's C++
+ * in one translation unit (`oneUnit`: VM_PARALLEL_BUILDS=0): at -O0 parsing verilated.h is most
+ * of the work of each of the files Verilator splits a larger design into (an optimizer-folded
+ * sepnet-tiny-32: 32 s of compiler CPU in 18 files, 11 s in one). At -O2 one unit is slower (58 s
+ * against 36 s for the same design), so full builds keep the files apart and build them in parallel.
+ */
+interface CxxOptions {
+  readonly fast: string;
+  readonly slow: string;
+  readonly global: string;
+  readonly oneUnit: boolean;
+}
+
+function cxxOptions(quick: boolean): CxxOptions {
+  return quick ? { fast: '-O0', slow: '-O0', global: '-O0', oneUnit: true } : { fast: '-O2', slow: '-O0', global: '-Os', oneUnit: false };
+}
+
+/**
  * Objects of a Verilator build that do not depend on the design: the Verilator runtime
  * (`verilated*.o`, the same for every build with the same flags) and the harness
  * (`verilator_main.o`, which sees the design only through `Vtop.h`). Cached by the hash of
  * everything that goes into them; a fresh build copies them in, newer than the makefile that
- * would otherwise rebuild them.
+ * would otherwise rebuild them. They are a quarter of the C++ compile time of a small design.
  */
 const REUSABLE_OBJECTS = /^(verilated(_[a-z_]+)?|verilator_main)\.o$/;
 
@@ -357,8 +375,8 @@ function objectCacheDir(): string {
   return join(tmpdir(), `gen-rtl-verilator-objects-${process.getuid?.() ?? 'user'}`);
 }
 
-function objectKey(buildDir: string, object: string, verilator: string, cxxOpt: string): string {
-  const h = createHash('sha256').update(`${verilator}\0${cxxOpt}\0${object}\0`);
+function objectKey(buildDir: string, object: string, verilator: string, cxx: CxxOptions): string {
+  const h = createHash('sha256').update(`${verilator}\0${cxx.fast}\0${cxx.slow}\0${cxx.global}\0${object}\0`);
   // The flags verilator wrote into the makefiles (user flags, defines, trace), not the design's
   // class list; the runtime does not see the harness's port width.
   const mk = readFileSync(join(buildDir, 'Vtop.mk'), 'utf8');
@@ -372,11 +390,11 @@ function objectKey(buildDir: string, object: string, verilator: string, cxxOpt: 
 }
 
 /** Runs the generated makefile, with the cached design-independent objects copied in first. */
-function quickMake(verilator: string, buildDir: string, jobs: number, cxxOpt: string, log: string): ToolRun {
+function cachedMake(verilator: string, buildDir: string, jobs: number, cxx: CxxOptions, log: string): ToolRun {
   const cache = objectCacheDir();
   const version = spawnSync(verilator, ['--version'], { encoding: 'utf8' }).stdout ?? '';
   const candidates = ['verilated.o', 'verilated_threads.o', 'verilated_fst_c.o', 'verilator_main.o'];
-  const keys = new Map(candidates.map((o) => [o, objectKey(buildDir, o, version, cxxOpt)]));
+  const keys = new Map(candidates.map((o) => [o, objectKey(buildDir, o, version, cxx)]));
   const now = new Date();
   for (const [o, key] of keys) {
     const cached = join(cache, `${key}.o`);
@@ -384,11 +402,12 @@ function quickMake(verilator: string, buildDir: string, jobs: number, cxxOpt: st
     copyFileSync(cached, join(buildDir, o));
     utimesSync(join(buildDir, o), now, now);
   }
-  const r = runTool('verilator', 'make', ['-j', String(jobs), '-C', buildDir, '-f', 'Vtop.mk', `OPT_FAST=${cxxOpt}`, `OPT_SLOW=${cxxOpt}`, `OPT_GLOBAL=${cxxOpt}`], buildDir, log, BUILD_TIMEOUT_S);
+  const make = ['-j', String(jobs), '-C', buildDir, '-f', 'Vtop.mk', `OPT_FAST=${cxx.fast}`, `OPT_SLOW=${cxx.slow}`, `OPT_GLOBAL=${cxx.global}`, ...(cxx.oneUnit ? ['VM_PARALLEL_BUILDS=0'] : [])];
+  const r = runTool('verilator', 'make', make, buildDir, log, BUILD_TIMEOUT_S);
   if (r.status === 0) {
     mkdirSync(cache, { recursive: true });
     for (const o of readdirSync(buildDir).filter((f) => REUSABLE_OBJECTS.test(f))) {
-      const key = keys.get(o) ?? objectKey(buildDir, o, version, cxxOpt);
+      const key = keys.get(o) ?? objectKey(buildDir, o, version, cxx);
       const cached = join(cache, `${key}.o`);
       if (existsSync(cached)) continue;
       const tmp = `${cached}.${process.pid}.tmp`;

@@ -81,9 +81,11 @@ function toChannelMajor(w: Float64Array, cout: number, cinG: number, kk: number,
 
 /**
  * convolve() for integer tensors (the integer reference): the same sums, scattered from each
- * input value to the output channels of its group, and skipping zero inputs (ReLU outputs are
- * often 0). Every partial sum is an integer below 2^53 (analyze() proves the bound), so the
- * order of the additions cannot change the result.
+ * input value to the output channels of its group, skipping zero inputs (ReLU outputs are often
+ * 0) and adding four input values' products (of any taps of the window) per pass over the
+ * accumulators. Every partial sum is
+ * an integer below 2^53 (analyze() proves the bound), so the order of the additions cannot change
+ * the result.
  */
 export function convolveInteger(x: Float64Array, inS: Shape, w: Float64Array, cout: number, geom: ConvGeom): { acc: Float64Array; shape: Shape } {
   const { kernel: k, stride, pad, groups } = geom;
@@ -97,29 +99,50 @@ export function convolveInteger(x: Float64Array, inS: Shape, w: Float64Array, co
   const OH = windowOut(H, k, stride, pad);
   const OW = windowOut(W, k, stride, pad);
   const acc = new Float64Array(OH * OW * cout);
+  // The nonzero inputs of one window and group: their values and the offsets of their weight rows.
+  const vals = new Float64Array(kk * cinG);
+  const rows = new Int32Array(kk * cinG);
   for (let oy = 0; oy < OH; oy++) {
     const y0 = oy * stride - pad;
     for (let ox = 0; ox < OW; ox++) {
       const x0 = ox * stride - pad;
       const obase = (oy * OW + ox) * cout;
-      for (let ky = 0; ky < k; ky++) {
-        const iy = y0 + ky;
-        if (iy < 0 || iy >= H) continue;
-        for (let kx = 0; kx < k; kx++) {
-          const ix = x0 + kx;
-          if (ix < 0 || ix >= W) continue;
-          const t = ky * k + kx;
-          for (let g = 0; g < groups; g++) {
+      for (let g = 0; g < groups; g++) {
+        let n = 0;
+        for (let ky = 0; ky < k; ky++) {
+          const iy = y0 + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < k; kx++) {
+            const ix = x0 + kx;
+            if (ix < 0 || ix >= W) continue;
             const xb = (iy * W + ix) * C + g * cinG;
-            const wb = (g * kk + t) * cinG * coutG;
-            const ab = obase + g * coutG;
+            const wb = (g * kk + ky * k + kx) * cinG * coutG;
             for (let ci = 0; ci < cinG; ci++) {
               const xv = x[xb + ci]!;
               if (xv === 0) continue;
-              const wr = wb + ci * coutG;
-              for (let j = 0; j < coutG; j++) acc[ab + j] += wt[wr + j]! * xv;
+              vals[n] = xv;
+              rows[n] = wb + ci * coutG;
+              n++;
             }
           }
+        }
+        const ab = obase + g * coutG;
+        let i = 0;
+        for (; i + 4 <= n; i += 4) {
+          const v0 = vals[i]!;
+          const v1 = vals[i + 1]!;
+          const v2 = vals[i + 2]!;
+          const v3 = vals[i + 3]!;
+          const r0 = rows[i]!;
+          const r1 = rows[i + 1]!;
+          const r2 = rows[i + 2]!;
+          const r3 = rows[i + 3]!;
+          for (let j = 0; j < coutG; j++) acc[ab + j] += wt[r0 + j]! * v0 + wt[r1 + j]! * v1 + wt[r2 + j]! * v2 + wt[r3 + j]! * v3;
+        }
+        for (; i < n; i++) {
+          const v = vals[i]!;
+          const r = rows[i]!;
+          for (let j = 0; j < coutG; j++) acc[ab + j] += wt[r + j]! * v;
         }
       }
     }
