@@ -392,7 +392,9 @@ function objectKey(buildDir: string, object: string, verilator: string, cxx: Cxx
 /** Runs the generated makefile, with the cached design-independent objects copied in first. */
 function cachedMake(verilator: string, buildDir: string, jobs: number, cxx: CxxOptions, log: string): ToolRun {
   const cache = objectCacheDir();
-  const version = spawnSync(verilator, ['--version'], { encoding: 'utf8' }).stdout ?? '';
+  // The objects depend on Verilator and on the C++ compiler verilated.mk runs (CXX, g++ by default).
+  const cxxTool = process.env.CXX ?? 'g++';
+  const version = `${spawnSync(verilator, ['--version'], { encoding: 'utf8' }).stdout ?? ''}\0${spawnSync(cxxTool, ['--version'], { encoding: 'utf8' }).stdout ?? ''}`;
   const candidates = ['verilated.o', 'verilated_threads.o', 'verilated_fst_c.o', 'verilator_main.o'];
   const keys = new Map(candidates.map((o) => [o, objectKey(buildDir, o, version, cxx)]));
   const now = new Date();

@@ -83,9 +83,8 @@ function toChannelMajor(w: Float64Array, cout: number, cinG: number, kk: number,
  * convolve() for integer tensors (the integer reference): the same sums, scattered from each
  * input value to the output channels of its group, skipping zero inputs (ReLU outputs are often
  * 0) and adding four input values' products (of any taps of the window) per pass over the
- * accumulators. Every partial sum is
- * an integer below 2^53 (analyze() proves the bound), so the order of the additions cannot change
- * the result.
+ * accumulators. Every partial sum is an integer below 2^53 (analyze() proves the bound), so the
+ * order of the additions cannot change the result.
  */
 export function convolveInteger(x: Float64Array, inS: Shape, w: Float64Array, cout: number, geom: ConvGeom): { acc: Float64Array; shape: Shape } {
   const { kernel: k, stride, pad, groups } = geom;
