@@ -184,6 +184,9 @@ export const CONFIGS: readonly CalConfig[] = [
   { name: 'output 10x32', group: 'output', output: { classes: 10, lw: 32 } },
   int1x1(32, 8, 1, 32),
   fc(32, 1, 32),
+  // SEP-Net-sized binary lanes (32 and 64 inputs per step).
+  binK3(32, 16, 8, 32),
+  binK3(64, 16, 4, 64),
   window('binary', 8, 8, 2, 4),
   window('binary', 8, 8, 8, 8),
   window('binary', 16, 16, 4, 8, { height: 8, width: 32, channels: 4 }),

@@ -12,8 +12,10 @@
 //   y[co] = sat_OUT((acc0*M0[co] + acc1*M1[co] + bias[co] + (s > 0 ? 2^(s-1) : 0)) >>> s[co])
 // Accumulators are ACC0_W / ACC1_W bits; the generator guarantees the exact sums fit (partial
 // sums are computed mod 2^ACC_W, which is exact for a final value that fits).
-// Binary terms are computed as sum (b ? x : ~x) + #(b = 0) (~x = -x - 1): no negations, and a
-// padded tap (x = 0) still adds 0. The int8 products are registered (DSP48 A/B/M registers).
+// Binary terms are computed as 2 * sum (b ? x : 0) - sum x: per lane a gr_bin_lane (the inputs in
+// pairs: a select of 0, x, x' or x + x' per pair, then an adder tree), and sum x once for all
+// lanes; a padded tap (x = 0) adds 0 to both.
+// The int8 products are registered (DSP48 A/B/M registers).
 //
 // Work order and ROM layouts exactly as docs/rtl-architecture.md (WB = 1 in MODE 0/2, 8 in MODE 1):
 //   W0_FILE row (co_step*K*K + t)*((C/G)/SIMD) + ci_step, PE*SIMD*WB bits, lane p input j at
@@ -322,6 +324,50 @@ module gr_conv_stage #(
     end
   endgenerate
 
+  // ---------------------------------------------------------------- E3: the step's inputs, shared by the binary lanes
+  // sum (b ? x : -x) = 2 * sum (b ? x : 0) - sum x. E3 registers the SIMD inputs sign-extended and
+  // the sums of their pairs once for all lanes (gr_bin_lane selects from them); sum x is the
+  // all-ones lane, in step with the lanes' sums.
+  localparam integer NPS = (SIMDD / 2 > 0) ? SIMDD / 2 : 1;   // pair sums (one unused when SIMD = 1)
+  wire [SIMDD*XW-1:0]   xe3;
+  wire [NPS*(XW+1)-1:0] sp3;
+  wire [ACC0_W-1:0]     sx_r;
+  generate
+    if (MODE == 0 || MODE == 2) begin : g_sx
+      reg [SIMDD*XW-1:0]   xr3;
+      for (gj = 0; gj < SIMDD; gj = gj + 1) begin : g_in
+        wire [IN_W-1:0] xr = x2[gj*IN_W +: IN_W];
+        always @(posedge clk) begin
+          if (adv) xr3[gj*XW +: XW] <= {(IN_SIGNED != 0) ? xr[IN_W-1] : 1'b0, xr};
+        end
+      end
+      for (gj = 0; gj < NPS; gj = gj + 1) begin : g_pair
+        if (2*gj + 1 < SIMDD) begin : g_sum
+          wire [IN_W-1:0] xa = x2[(2*gj)*IN_W +: IN_W];
+          wire [IN_W-1:0] xb = x2[(2*gj+1)*IN_W +: IN_W];
+          wire [XW:0]     ea = {{2{(IN_SIGNED != 0) ? xa[IN_W-1] : 1'b0}}, xa};
+          wire [XW:0]     eb = {{2{(IN_SIGNED != 0) ? xb[IN_W-1] : 1'b0}}, xb};
+          reg  [XW:0]     sr3;
+          always @(posedge clk) begin
+            if (adv) sr3 <= ea + eb;
+          end
+          assign sp3[gj*(XW+1) +: XW+1] = sr3;
+        end else begin : g_none   // SIMD = 1: no pair
+          assign sp3[gj*(XW+1) +: XW+1] = {(XW+1){1'b0}};
+        end
+      end
+      assign xe3 = xr3;
+      wire [XW+LV-1:0] sx;
+      gr_bin_lane #(.N(SIMDD), .IW(XW)) u_sx (.clk(clk), .en(adv), .x(xe3), .s(sp3), .b({SIMDD{1'b1}}), .out(sx));
+      gr_conv_resize #(.IW(XW+LV), .OW(ACC0_W)) u_sx_r (.in_data(sx), .out_data(sx_r));
+    end else begin : g_no_sx
+      gr_zero #(.W(SIMDD*XW)) u_zero_xe3 (.q(xe3));
+      gr_zero #(.W(NPS*(XW+1))) u_zero_sp3 (.q(sp3));
+      gr_zero #(.W(ACC0_W)) u_zero_sx (.q(sx_r));
+      wire unused_sx = ^{xe3, sp3, sx_r};
+    end
+  endgenerate
+
   // ---------------------------------------------------------------- lanes
   wire [PEE*OUT_W-1:0] y_all;
   wire [PEE-1:0]       rq_out_valid;
@@ -333,29 +379,18 @@ module gr_conv_stage #(
       wire [ACC0_W-1:0] term0;
       wire [ACC1_W-1:0] term1;
 
-      // Binary term: E3 leaves b ? x : ~x and the correction b ? 0 : 1, then two adder trees.
+      // Binary term: E3 registers the lane's pattern bits, gr_bin_lane sums the selected inputs,
+      // and term0 = 2 * sum (b ? x : 0) - sum x (g_sx).
       if (MODE == 0 || MODE == 2) begin : g_bin
-        reg [SIMDD*XW-1:0] lb;
-        reg [SIMDD*2-1:0]  lc;
-        for (gj = 0; gj < SIMDD; gj = gj + 1) begin : g_in
-          wire [IN_W-1:0] xr = x2[gj*IN_W +: IN_W];
-          wire [XW-1:0]   xe = {(IN_SIGNED != 0) ? xr[IN_W-1] : 1'b0, xr};
-          wire            b  = w0q[gp*SIMDD + gj];
-          always @(posedge clk) begin
-            if (adv) begin
-              lb[gj*XW +: XW] <= xe ^ {XW{~b}};
-              lc[gj*2 +: 2]   <= {1'b0, ~b};
-            end
-          end
+        reg [SIMDD-1:0] b3;
+        always @(posedge clk) begin
+          if (adv) b3 <= w0q[gp*SIMDD +: SIMDD];
         end
         wire [XW+LV-1:0]  bt;
-        wire [2+LV-1:0]   ct;
-        wire [ACC0_W-1:0] bt_r, ct_r;
-        gr_conv_addtree #(.N(SIMDD), .IW(XW)) u_bt (.clk(clk), .en(adv), .in_data(lb), .out_data(bt));
-        gr_conv_addtree #(.N(SIMDD), .IW(2))  u_ct (.clk(clk), .en(adv), .in_data(lc), .out_data(ct));
-        gr_conv_resize #(.IW(XW+LV), .OW(ACC0_W)) u_bt_r (.in_data(bt), .out_data(bt_r));
-        gr_conv_resize #(.IW(2+LV), .OW(ACC0_W))  u_ct_r (.in_data(ct), .out_data(ct_r));
-        assign term0 = bt_r + ct_r;
+        wire [ACC0_W-2:0] bt_r;   // doubled below: the top bit drops out mod 2^ACC0_W
+        gr_bin_lane #(.N(SIMDD), .IW(XW)) u_bt (.clk(clk), .en(adv), .x(xe3), .s(sp3), .b(b3), .out(bt));
+        gr_conv_resize #(.IW(XW+LV), .OW(ACC0_W-1)) u_bt_r (.in_data(bt), .out_data(bt_r));
+        assign term0 = {bt_r, 1'b0} - sx_r;
       end
 
       // Int8 term: E3 products w * x (DSP; shared by a lane pair with PACK), then an adder tree.

@@ -14,7 +14,7 @@
 //                    (taken from the same window as the binary term)
 //   y[co] = sat_OUT((acc0*M0[co] + acc1*M1[co] + bias[co] + (s > 0 ? 2^(s-1) : 0)) >>> s[co])
 // Accumulators are ACC0_W / ACC1_W bits (partial sums mod 2^ACC_W, exact for a final value that
-// fits). Binary terms are sum (b ? x : ~x) + #(b = 0) (~x = -x - 1; a padded tap adds 0).
+// fits). Binary terms are 2 * sum (b ? x : 0) - sum x (gr_bin_lane; a padded tap adds 0 to both).
 //
 // Work order. For each output pixel (raster order), for each co_step in 0..COUT/PE-1 (lanes p
 // compute co = co_step*PE + p, all in group g = co_step*PE / (COUT/G)), for each ci_step in
@@ -122,7 +122,6 @@ module gr_conv_window_stage #(
   localparam integer ISW = cw(NCH);
   localparam integer IRW = cw(STEPS);
   localparam integer CTW = OUW + 2;                                 // {outer, last, first}
-  localparam integer NZW = cw(NT + 1);                              // width of #(b = 0) per lane
 
   localparam [OUW-1:0] COS_LAST = COS_M1[OUW-1:0];
 
@@ -314,17 +313,14 @@ module gr_conv_window_stage #(
     if (a_done) rtag <= (a_outer == COS_LAST);
   end
 
-  // Number of 0 bits of a lane's pattern (the binary correction term).
-  function [NZW-1:0] zeros_of(input [NT-1:0] v);
-    integer i;
-    begin
-      zeros_of = {NZW{1'b0}};
-      for (i = 0; i < NT; i = i + 1) zeros_of = zeros_of + {{(NZW-1){1'b0}}, ~v[i]};
-    end
-  endfunction
-
-  // ---------------------------------------------------------------- E3: x sign-extended, shared by the binary lanes
-  wire [NT*XW-1:0] xe3;
+  // ---------------------------------------------------------------- E3: the window's inputs, shared by the binary lanes
+  // sum (b ? x : -x) = 2 * sum (b ? x : 0) - sum x. E3 registers the K*K*SIMD inputs sign-extended
+  // and the sums of their pairs once for all lanes (gr_bin_lane selects from them); sum x is the
+  // all-ones lane, in step with the lanes' sums.
+  localparam integer NPS = (NT / 2 > 0) ? NT / 2 : 1;   // pair sums (one unused when NT = 1)
+  wire [NT*XW-1:0]      xe3;
+  wire [NPS*(XW+1)-1:0] sp3;
+  wire [ACC0_W-1:0]     sx_r;
   generate
     if (MODE == 0 || MODE == 2) begin : g_xe3
       reg [NT*XW-1:0] xr3;
@@ -334,10 +330,30 @@ module gr_conv_window_stage #(
           if (adv) xr3[gj*XW +: XW] <= {(IN_SIGNED != 0) ? xr[IN_W-1] : 1'b0, xr};
         end
       end
+      for (gj = 0; gj < NPS; gj = gj + 1) begin : g_pair
+        if (2*gj + 1 < NT) begin : g_sum
+          wire [IN_W-1:0] xa = x2[(2*gj)*IN_W +: IN_W];
+          wire [IN_W-1:0] xb = x2[(2*gj+1)*IN_W +: IN_W];
+          wire [XW:0]     ea = {{2{(IN_SIGNED != 0) ? xa[IN_W-1] : 1'b0}}, xa};
+          wire [XW:0]     eb = {{2{(IN_SIGNED != 0) ? xb[IN_W-1] : 1'b0}}, xb};
+          reg  [XW:0]     sr3;
+          always @(posedge clk) begin
+            if (adv) sr3 <= ea + eb;
+          end
+          assign sp3[gj*(XW+1) +: XW+1] = sr3;
+        end else begin : g_none   // NT = 1: no pair
+          assign sp3[gj*(XW+1) +: XW+1] = {(XW+1){1'b0}};
+        end
+      end
       assign xe3 = xr3;
+      wire [XW+LV-1:0] sx;
+      gr_bin_lane #(.N(NT), .IW(XW)) u_sx (.clk(clk), .en(adv), .x(xe3), .s(sp3), .b({NT{1'b1}}), .out(sx));
+      gr_conv_resize #(.IW(XW+LV), .OW(ACC0_W)) u_sx_r (.in_data(sx), .out_data(sx_r));
     end else begin : g_no_xe3
       gr_zero #(.W(NT*XW)) u_zero_xe3 (.q(xe3));
-      wire unused_xe3 = ^xe3;
+      gr_zero #(.W(NPS*(XW+1))) u_zero_sp3 (.q(sp3));
+      gr_zero #(.W(ACC0_W)) u_zero_sx (.q(sx_r));
+      wire unused_xe3 = ^{xe3, sp3, sx_r};
     end
   endgenerate
 
@@ -353,13 +369,11 @@ module gr_conv_window_stage #(
       wire [ACC1_W-1:0] term1;
       wire [LWB-1:0]    wl = w0q[gp*LWB +: LWB];   // this lane's K*K*SIMD weights
 
-      // Binary term: b ? x : ~x in front of an adder tree of K*K*SIMD values (the XOR sits in the
-      // first adder level's LUTs; E3 registers x once for all lanes, and the ROM path registers
-      // the lane's pattern bits). The correction #(b = 0) is a constant (CONST path) or a second
-      // adder tree (ROM path).
+      // Binary term: gr_bin_lane sums the selected K*K*SIMD inputs (the ROM path registers the
+      // lane's pattern bits at E3; with constant patterns the selects are wires and the zero
+      // selections vanish), then term0 = 2 * sum (b ? x : 0) - sum x (g_xe3).
       if (MODE == 0 || MODE == 2) begin : g_bin
-        wire [NT-1:0]    b3;
-        wire [NT*XW-1:0] lb;
+        wire [NT-1:0] b3;
         if (USE_CONST == 1) begin : g_b_const
           assign b3 = wl;
         end else begin : g_b_rom
@@ -369,26 +383,11 @@ module gr_conv_window_stage #(
           end
           assign b3 = br;
         end
-        for (gj = 0; gj < NT; gj = gj + 1) begin : g_in
-          assign lb[gj*XW +: XW] = xe3[gj*XW +: XW] ^ {XW{~b3[gj]}};
-        end
         wire [XW+LV-1:0]  bt;
-        wire [ACC0_W-1:0] bt_r, ct_r;
-        gr_conv_addtree #(.N(NT), .IW(XW)) u_bt (.clk(clk), .en(adv), .in_data(lb), .out_data(bt));
-        gr_conv_resize #(.IW(XW+LV), .OW(ACC0_W)) u_bt_r (.in_data(bt), .out_data(bt_r));
-        if (USE_CONST == 1) begin : g_ct_const
-          wire [NZW:0] nz = {1'b0, zeros_of(wl)};
-          gr_conv_resize #(.IW(NZW+1), .OW(ACC0_W)) u_ct_r (.in_data(nz), .out_data(ct_r));
-        end else begin : g_ct_tree
-          wire [NT*2-1:0] lc;
-          for (gj = 0; gj < NT; gj = gj + 1) begin : g_in
-            assign lc[gj*2 +: 2] = {1'b0, ~b3[gj]};
-          end
-          wire [2+LV-1:0] ct;
-          gr_conv_addtree #(.N(NT), .IW(2)) u_ct (.clk(clk), .en(adv), .in_data(lc), .out_data(ct));
-          gr_conv_resize #(.IW(2+LV), .OW(ACC0_W)) u_ct_r (.in_data(ct), .out_data(ct_r));
-        end
-        assign term0 = bt_r + ct_r;
+        wire [ACC0_W-2:0] bt_r;   // doubled below: the top bit drops out mod 2^ACC0_W
+        gr_bin_lane #(.N(NT), .IW(XW)) u_bt (.clk(clk), .en(adv), .x(xe3), .s(sp3), .b(b3), .out(bt));
+        gr_conv_resize #(.IW(XW+LV), .OW(ACC0_W-1)) u_bt_r (.in_data(bt), .out_data(bt_r));
+        assign term0 = {bt_r, 1'b0} - sx_r;
       end
 
       // Int8 term (MODE 1): E3 products w * x (K*K*SIMD per lane), then an adder tree.

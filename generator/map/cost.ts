@@ -236,7 +236,7 @@ export const FEATURES = [
   'mux',
   /** gr_win_linebuf's window: per tap and bit, the row-slot (R:1) and bank (K:1) selects with the padding. */
   'winMux',
-  /** Binary lanes: b ? x : ~x, adder trees, term sum and accumulator. */
+  /** Binary lanes (gr_bin_lane): pattern register, pair selects, adder tree, 2·sum − Σx, accumulator; the shared inputs, pair sums and Σx. */
   'binLane',
   /** Int8 lanes: the term and the accumulator (products on DSPs, their trees in intTree). */
   'intLane',
@@ -480,10 +480,12 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
   for (const wd of mode === 2 ? [multW, multW, biasW, shiftW] : [multW, biasW, shiftW]) addMemory(r, cos, pe * wd, 'rom');
   // PE lanes.
   if (binary) {
-    const bt = addTreeCost(lanes, xw);
-    const ct = addTreeCost(lanes, 2);
-    r.lut.binLane += pe * (lanes * xw + bt.lut + ct.lut + 2 * acc0W);
-    r.ff.binLane += pe * (lanes * (xw + 1) + bt.ff + ct.ff + 2 * acc0W);
+    // Per lane the pattern bits' register, gr_bin_lane, 2·sum − Σx and the accumulator; the inputs,
+    // their pair sums and Σx once for all lanes.
+    const lane = binLaneCost(lanes, xw);
+    const shared = binSharedCost(lanes, xw);
+    r.lut.binLane += pe * (lane.lut + 2 * acc0W) + shared.lut;
+    r.ff.binLane += pe * (lanes + lane.ff + 2 * acc0W) + shared.ff;
   }
   if (int8) {
     // The PRB's int8 term reads only the centre tap, whatever the core.
@@ -521,28 +523,32 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
  * combined with shared inputs: leaf j of lane p is input j under the constant
  * `leaves[p][j]` (a pattern bit, an int8 weight). Synthesis merges the nodes
  * that add the same inputs under the same constants in different lanes
- * (opt_merge), so each distinct node costs once.
+ * (opt_merge), so each distinct node costs once. A leaf whose constant is
+ * `zero` is the constant 0 (a binary lane's b ? x : 0 with b = 0): a node of
+ * two zeros is a zero and costs nothing, a node with one zero is a register
+ * without an adder.
  */
-export function mergedTreesCost(leaves: readonly (readonly number[])[], iw: number): { lut: number; ff: number } {
+export function mergedTreesCost(leaves: readonly (readonly number[])[], iw: number, zero?: number): { lut: number; ff: number } {
   const pe = leaves.length;
   let n = leaves[0]!.length;
   let lut = 0;
   let ff = 0;
   // ids[p·n + i]: lane p's node at position i, numbered per position (equal numbers: the same node,
-  // i.e. the same inputs under the same constants); count[i]: the distinct nodes at position i. Nodes
-  // at different positions never merge, so small per-position numbers suffice (a fully unrolled
-  // GoogLeNet 3×3 has 660 K leaves and the optimizer costs it for every candidate).
+  // i.e. the same inputs under the same constants; 0 is the constant zero, whether or not it occurs);
+  // count[i]: the numbers in use at position i, zero included. Nodes at different positions never
+  // merge, so small per-position numbers suffice (a fully unrolled GoogLeNet 3×3 has 660 K leaves
+  // and the optimizer costs it for every candidate).
   let ids = new Int32Array(pe * n);
   let count = new Int32Array(n);
   for (let j = 0; j < n; j++) {
     const seen = new Map<number, number>();
     for (let p = 0; p < pe; p++) {
       const v = leaves[p]![j]!;
-      let id = seen.get(v);
-      if (id === undefined) seen.set(v, (id = seen.size));
+      let id = v === zero ? 0 : seen.get(v);
+      if (id === undefined) seen.set(v, (id = seen.size + 1));
       ids[p * n + j] = id;
     }
-    count[j] = seen.size;
+    count[j] = seen.size + 1;
   }
   for (let l = 1; n > 1; l++) {
     const m = Math.ceil(n / 2);
@@ -553,18 +559,31 @@ export function mergedTreesCost(leaves: readonly (readonly number[])[], iw: numb
         const right = count[2 * i + 1]!;
         const seen = new Map<number, number>();
         for (let p = 0; p < pe; p++) {
-          const key = ids[p * n + 2 * i]! * right + ids[p * n + 2 * i + 1]!;
+          const a = ids[p * n + 2 * i]!;
+          const b = ids[p * n + 2 * i + 1]!;
+          if (a === 0 && b === 0) continue; // next[] is already 0
+          const key = a * right + b;
           let id = seen.get(key);
-          if (id === undefined) seen.set(key, (id = seen.size));
+          if (id === undefined) {
+            seen.set(key, (id = seen.size + 1));
+            ff += iw + l;
+            if (a !== 0 && b !== 0) lut += iw + l - 1;
+          }
           next[p * m + i] = id;
         }
-        nextCount[i] = seen.size;
-        lut += seen.size * (iw + l - 1);
+        nextCount[i] = seen.size + 1;
       } else {
-        for (let p = 0; p < pe; p++) next[p * m + i] = ids[p * n + 2 * i]!;
+        const seen = new Set<number>();
+        for (let p = 0; p < pe; p++) {
+          const a = ids[p * n + 2 * i]!;
+          next[p * m + i] = a;
+          if (a !== 0 && !seen.has(a)) {
+            seen.add(a);
+            ff += iw + l;
+          }
+        }
         nextCount[i] = count[2 * i]!;
       }
-      ff += nextCount[i]! * (iw + l);
     }
     ids = next;
     count = nextCount;
@@ -656,6 +675,47 @@ function addWinLinebuf(r: Raw, g: LinebufGeom): void {
   r.lut.winMux += g.k * g.k * g.dw * (muxLuts(rows) + Math.max(1, muxLuts(g.k)));
 }
 
+/**
+ * gr_bin_lane of n inputs of iw bits with pattern bits from a register: for
+ * n ≥ 2 a registered select (0, x, x′ or x + x′) per pair, one LUT per bit,
+ * then tree(⌈n/2⌉, iw + 1); for n = 1 an AND per bit.
+ */
+export function binLaneCost(n: number, iw: number): { lut: number; ff: number } {
+  if (n === 1) return { lut: iw, ff: 0 };
+  const np = Math.ceil(n / 2);
+  const t = addTreeCost(np, iw + 1);
+  return { lut: np * (iw + 1) + t.lut, ff: np * (iw + 1) + t.ff };
+}
+
+/**
+ * What the binary lanes of a stage share: the inputs' register, their pair
+ * sums (an adder and a register each) and Σx, the all-ones gr_bin_lane (its
+ * selects are wires, its first level registers).
+ */
+export function binSharedCost(n: number, iw: number): { lut: number; ff: number } {
+  if (n === 1) return { lut: 0, ff: iw };
+  const pairs = Math.floor(n / 2);
+  const np = Math.ceil(n / 2);
+  const t = addTreeCost(np, iw + 1);
+  return { lut: pairs * (iw + 1) + t.lut, ff: n * iw + pairs * (iw + 1) + np * (iw + 1) + t.ff };
+}
+
+/**
+ * Constant-pattern gr_bin_lanes (the window core's CONST_W): a pair's select
+ * is a wire by the pair's code b₂ᵢ + 2·b₂ᵢ₊₁ (0: a zero), each distinct
+ * non-zero (pair, code) a register shared by the lanes, and the trees merged
+ * as mergedTreesCost.
+ */
+export function constBinLanesCost(lanes: readonly (readonly number[])[], iw: number): { lut: number; ff: number } {
+  const n = lanes[0]!.length;
+  const codes = lanes.map((b) => Array.from({ length: Math.ceil(n / 2) }, (_, i) => (b[2 * i]! ? 1 : 0) + (2 * i + 1 < n && b[2 * i + 1] ? 2 : 0)));
+  if (n === 1) return mergedTreesCost(lanes, iw, 0);
+  let regs = 0;
+  for (let i = 0; i < codes[0]!.length; i++) regs += new Set(codes.map((c) => c[i]!).filter((c) => c !== 0)).size;
+  const t = mergedTreesCost(codes, iw + 1, 0);
+  return { lut: t.lut, ff: t.ff + regs * (iw + 1) };
+}
+
 /** An int8 product adder tree in fabric: its first level sits in the DSP48 post-adders (P = A·B + C, PREG). */
 function intTreeCost(n: number, iw: number): { lut: number; ff: number } {
   const t = addTreeCost(n, iw);
@@ -666,10 +726,10 @@ function intTreeCost(n: number, iw: number): { lut: number; ff: number } {
 /**
  * gr_conv_window_stage: the whole K×K window per step. gr_win_linebuf, the
  * channel select of every tap, lanes of K²·SIMD terms (binary: x registered
- * once for all lanes, the b ? x : ~x folded into the first adder level; int8:
+ * once for all lanes with one Σx tree, the b ? x : 0 folded into the first adder level; int8:
  * K²·SIMD products per lane; PRB: SIMD centre-tap products and a delay to the
  * binary tree's depth), requantizers. A fully unrolled stage (CONST_W, one
- * step) has its weights as constants: the binary correction is a constant,
+ * step) has its weights as constants: a binary lane's zero leaves vanish,
  * nodes shared between lanes are merged, and int8 products by 0 or ±2^k need
  * no DSP (a shift, perhaps negated), equal products are shared.
  */
@@ -702,16 +762,18 @@ function windowStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
   if (mode === 2) addMemory(r, steps, pe * simd * 8, 'rom');
   for (const wd of mode === 2 ? [multW, multW, n('BIAS_W'), shiftW] : [multW, n('BIAS_W'), shiftW]) addMemory(r, cos, pe * wd, 'rom');
   if (mode === 0 || mode === 2) {
-    r.ff.binLane += nt * xw; // x sign-extended once for all lanes
+    // The window's inputs, their pair sums and Σx once for all lanes.
+    const shared = binSharedCost(nt, xw);
+    r.lut.binLane += shared.lut;
+    r.ff.binLane += shared.ff;
     if (constW) {
-      const t = mergedTreesCost(lanes(), xw);
+      const t = constBinLanesCost(lanes(), xw);
       r.lut.binLane += t.lut + pe * 2 * acc0W;
       r.ff.binLane += t.ff + pe * 2 * acc0W;
     } else {
-      const bt = addTreeCost(nt, xw);
-      const ct = addTreeCost(nt, 2);
-      r.lut.binLane += pe * (bt.lut + ct.lut + 2 * acc0W);
-      r.ff.binLane += pe * (nt + bt.ff + ct.ff + 2 * acc0W);
+      const lane = binLaneCost(nt, xw);
+      r.lut.binLane += pe * (lane.lut + 2 * acc0W);
+      r.ff.binLane += pe * (nt + lane.ff + 2 * acc0W);
     }
   }
   if (mode === 1) {

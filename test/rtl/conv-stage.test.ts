@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 const RTL = join(ROOT, 'rtl');
 const TB = join(ROOT, 'sim', 'tb');
-const CONV_FILES = ['gr_requant', 'gr_linebuf', 'gr_sdp_ram', 'gr_conv_addtree', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', 'gr_conv_stage'].map((m) => join(RTL, `${m}.v`));
+const CONV_FILES = ['gr_requant', 'gr_linebuf', 'gr_sdp_ram', 'gr_conv_addtree', 'gr_bin_lane', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', 'gr_conv_stage'].map((m) => join(RTL, `${m}.v`));
 const POOL_FILES = ['gr_linebuf', 'gr_sdp_ram', 'gr_maxpool_stage'].map((m) => join(RTL, `${m}.v`));
 const GEN = join(TB, 'gen_conv_data.mjs');
 
@@ -57,6 +57,8 @@ const convLint: ReadonlyArray<[string, Params]> = [
   ['binary k3 s1 p1 g1', { MODE: 0, H: 8, W: 8, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 1, PE: 2, SIMD: 4 }],
   ['binary k3 s2 p1 g2', { MODE: 0, H: 9, W: 7, C: 8, COUT: 8, K: 3, S: 2, P: 1, G: 2, PE: 2, SIMD: 2 }],
   ['binary k5 p2', { MODE: 0, H: 8, W: 8, C: 4, COUT: 4, K: 5, S: 1, P: 2, G: 1, PE: 4, SIMD: 4 }],
+  ['binary k3 simd 5', { MODE: 0, H: 6, W: 6, C: 15, COUT: 4, K: 3, S: 1, P: 1, G: 1, PE: 2, SIMD: 5 }],
+  ['prb k3 simd 3', { MODE: 2, H: 6, W: 6, C: 6, COUT: 4, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 3, ACC1_W: 18 }],
   ['int8 k1 g1', { MODE: 1, H: 8, W: 8, C: 16, COUT: 8, K: 1, S: 1, P: 0, G: 1, PE: 8, SIMD: 16, IN_SIGNED: 1, OUT_SIGNED: 1 }],
   ['int8 k3 g2', { MODE: 1, H: 8, W: 8, C: 8, COUT: 4, K: 3, S: 1, P: 1, G: 2, PE: 1, SIMD: 4 }],
   ['prb k3 s1 g2', { MODE: 2, H: 8, W: 8, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 2, ACC1_W: 18 }],
@@ -153,6 +155,11 @@ const convSims: readonly SimCase[] = [
   { name: 'prb k3 s2 g4', p: { MODE: 2, H: 7, W: 8, C: 8, COUT: 8, K: 3, S: 2, P: 1, G: 4, PE: 1, SIMD: 1, IN_SIGNED: 1, OUT_SIGNED: 1 }, verilator: true },
   { name: 'prb k5 s2 full PE/SIMD', p: { MODE: 2, H: 6, W: 6, C: 4, COUT: 4, K: 5, S: 2, P: 2, G: 1, PE: 4, SIMD: 4 }, verilator: false },
   { name: 'fc k1 h=w=1', p: { MODE: 1, H: 1, W: 1, C: 32, COUT: 10, K: 1, S: 1, P: 0, G: 1, PE: 5, SIMD: 8, OUT_W: 32, OUT_SIGNED: 1 }, verilator: true },
+  // Binary lanes take their inputs in pairs (gr_bin_lane): an odd SIMD leaves one input alone, and
+  // inputs 0x00, 0x7F, 0x80, 0xFF reach the pair sums' limits (510 unsigned, -256 signed).
+  { name: 'binary k3 simd 3 (a pair and a single), extreme inputs', p: { MODE: 0, H: 6, W: 5, C: 6, COUT: 4, K: 3, S: 1, P: 1, G: 1, PE: 2, SIMD: 3, EXTREME_X: 1 }, verilator: true },
+  { name: 'binary k3 simd 5 signed, extreme inputs', p: { MODE: 0, H: 5, W: 6, C: 5, COUT: 2, K: 3, S: 1, P: 1, G: 1, PE: 2, SIMD: 5, IN_SIGNED: 1, OUT_SIGNED: 1, EXTREME_X: 1 }, verilator: false },
+  { name: 'prb k3 simd 3, extreme inputs', p: { MODE: 2, H: 5, W: 5, C: 6, COUT: 4, K: 3, S: 1, P: 1, G: 2, PE: 1, SIMD: 3, EXTREME_X: 1 }, verilator: false },
   // PACK: two lanes' int8 products from one multiplier. Weights -128, 127, -1, 0, 1 and inputs 0x00,
   // 0x7F, 0x80, 0xFF reach the low product field's limits (-128 * 255 = -32640 unsigned, -128 * -128 = 16384 signed).
   { name: 'int8 k1 packed, extreme weights and inputs', p: { MODE: 1, H: 5, W: 6, C: 8, COUT: 8, K: 1, S: 1, P: 0, G: 1, PE: 8, SIMD: 2, PACK: 1, EXTREME_X: 1 }, verilator: true, weights: 'extreme' },

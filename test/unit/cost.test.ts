@@ -78,6 +78,12 @@ describe('arithmetic components', () => {
     // Two lanes of four leaves, iw 8. Level 1: lane 0 (0:1+1:0), (2:1+3:1); lane 1 (0:1+1:0) shared,
     // (2:0+3:1) new: 3 nodes of 9 FF and 8 LUT. Level 2: two different nodes of 10 FF, 9 LUT.
     expect(mergedTreesCost([[1, 0, 1, 1], [1, 0, 0, 1]], 8)).toEqual({ lut: 3 * 8 + 2 * 9, ff: 3 * 9 + 2 * 10 });
+    // Zero leaves (binary lanes b ? x : 0 with b = 0): level 1 lane 0 (0:1 + zero) a register, (2:1+3:1)
+    // an adder; lane 1 (0:1 + zero) shared, (zero + 3:1) a register. Level 2: lane 0 adds, lane 1 adds.
+    expect(mergedTreesCost([[1, 0, 1, 1], [1, 0, 0, 1]], 8, 0)).toEqual({ lut: 1 * 8 + 2 * 9, ff: 3 * 9 + 2 * 10 });
+    // A lane of zeros costs nothing; the same lane twice costs once.
+    expect(mergedTreesCost([[0, 0, 0, 0]], 8, 0)).toEqual({ lut: 0, ff: 0 });
+    expect(mergedTreesCost([[1, 1, 0, 1], [1, 1, 0, 1]], 8, 0)).toEqual(mergedTreesCost([[1, 1, 0, 1]], 8, 0));
     // The definition, with the nodes keyed by strings as it read before the numeric keys.
     const reference = (leaves: number[][], iw: number): { lut: number; ff: number } => {
       let lut = 0;
