@@ -9,14 +9,10 @@ import { readModel, writeModel } from '../generator/format/model-file.js';
 import { runFloat } from '../generator/reference/float.js';
 import { runInteger } from '../generator/reference/integer.js';
 import { syntheticImages, zooModel } from '../generator/zoo/index.js';
+import { median } from './bench-lib.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function time(f: () => void): number {
   const t = process.hrtime.bigint();

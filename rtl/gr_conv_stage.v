@@ -325,40 +325,18 @@ module gr_conv_stage #(
   endgenerate
 
   // ---------------------------------------------------------------- E3: the step's inputs, shared by the binary lanes
-  // sum (b ? x : -x) = 2 * sum (b ? x : 0) - sum x. E3 registers the SIMD inputs sign-extended and
-  // the sums of their pairs once for all lanes (gr_bin_lane selects from them); sum x is the
-  // all-ones lane, in step with the lanes' sums.
-  localparam integer NPS = (SIMDD / 2 > 0) ? SIMDD / 2 : 1;   // pair sums (one unused when SIMD = 1)
+  // sum (b ? x : -x) = 2 * sum (b ? x : 0) - sum x: gr_bin_inputs registers the SIMD inputs and their
+  // pair sums once for all lanes (gr_bin_lane selects from them) and sums them, in step with the lanes.
+  localparam integer NPS = (SIMDD / 2 > 0) ? SIMDD / 2 : 1;   // pair sums (one, held 0, when SIMD = 1)
   wire [SIMDD*XW-1:0]   xe3;
   wire [NPS*(XW+1)-1:0] sp3;
   wire [ACC0_W-1:0]     sx_r;
   generate
     if (MODE == 0 || MODE == 2) begin : g_sx
-      reg [SIMDD*XW-1:0]   xr3;
-      for (gj = 0; gj < SIMDD; gj = gj + 1) begin : g_in
-        wire [IN_W-1:0] xr = x2[gj*IN_W +: IN_W];
-        always @(posedge clk) begin
-          if (adv) xr3[gj*XW +: XW] <= {(IN_SIGNED != 0) ? xr[IN_W-1] : 1'b0, xr};
-        end
-      end
-      for (gj = 0; gj < NPS; gj = gj + 1) begin : g_pair
-        if (2*gj + 1 < SIMDD) begin : g_sum
-          wire [IN_W-1:0] xa = x2[(2*gj)*IN_W +: IN_W];
-          wire [IN_W-1:0] xb = x2[(2*gj+1)*IN_W +: IN_W];
-          wire [XW:0]     ea = {{2{(IN_SIGNED != 0) ? xa[IN_W-1] : 1'b0}}, xa};
-          wire [XW:0]     eb = {{2{(IN_SIGNED != 0) ? xb[IN_W-1] : 1'b0}}, xb};
-          reg  [XW:0]     sr3;
-          always @(posedge clk) begin
-            if (adv) sr3 <= ea + eb;
-          end
-          assign sp3[gj*(XW+1) +: XW+1] = sr3;
-        end else begin : g_none   // SIMD = 1: no pair
-          assign sp3[gj*(XW+1) +: XW+1] = {(XW+1){1'b0}};
-        end
-      end
-      assign xe3 = xr3;
       wire [XW+LV-1:0] sx;
-      gr_bin_lane #(.N(SIMDD), .IW(XW)) u_sx (.clk(clk), .en(adv), .x(xe3), .s(sp3), .b({SIMDD{1'b1}}), .out(sx));
+      gr_bin_inputs #(.N(SIMDD), .IN_W(IN_W), .IN_SIGNED(IN_SIGNED)) u_in (
+        .clk(clk), .en(adv), .in(x2), .x(xe3), .s(sp3), .sum(sx)
+      );
       gr_conv_resize #(.IW(XW+LV), .OW(ACC0_W)) u_sx_r (.in_data(sx), .out_data(sx_r));
     end else begin : g_no_sx
       gr_zero #(.W(SIMDD*XW)) u_zero_xe3 (.q(xe3));

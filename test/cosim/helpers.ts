@@ -1,4 +1,6 @@
-/** Shared by the co-simulation suites: tool detection and random images. */
+/** Shared by the co-simulation suites: tool detection, random images, a planted weight fault. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { findSimulator } from '../../generator/cosim/simulators.js';
 import type { ModelInfo } from '../../generator/ir/analyze.js';
 import type { Pixels } from '../../generator/reference/run.js';
@@ -26,4 +28,16 @@ export function randomImages(info: ModelInfo, count: number, seed: number): Pixe
 /** Relative error of a measured cycle count against the prediction. */
 export function cycleError(measured: number | null, predicted: number): number {
   return measured === null ? Infinity : Math.abs(measured - predicted) / predicted;
+}
+
+/**
+ * Negates the int8 weight in the low byte of row 0 of an emitted weight memory (`mem/FILE` of a
+ * generated design; 0 becomes 1): a planted fault that co-simulation must catch.
+ */
+export function negateFirstWeight(designDir: string, file: string): void {
+  const path = join(designDir, 'mem', file);
+  const rows = readFileSync(path, 'utf8').split('\n');
+  const byte = parseInt(rows[0]!.slice(-2), 16);
+  rows[0] = rows[0]!.slice(0, -2) + ((256 - byte) & 255 || 1).toString(16).padStart(2, '0');
+  writeFileSync(path, rows.join('\n'));
 }

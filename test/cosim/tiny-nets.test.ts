@@ -6,14 +6,14 @@
  * the layer.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cosim } from '../../generator/cosim/cosim.js';
 import { resolveFolding } from '../../generator/emit/fold.js';
 import { zooModel } from '../../generator/zoo/index.js';
-import { HAVE_VERILATOR, cycleError, randomImages } from './helpers.js';
+import { HAVE_VERILATOR, cycleError, negateFirstWeight, randomImages } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'generator', 'cli', 'main.js');
 
@@ -42,15 +42,8 @@ describe.skipIf(!HAVE_VERILATOR)('tiny networks end to end under Verilator', () 
       folding: resolveFolding(info, undefined, 'default'),
       seed: 2,
       stall: 0.2,
-      afterGenerate: (dir) => {
-        // Negate one int8 weight of the first 1×1 convolution: row 0, lowest byte.
-        const file = join(dir, 'mem', 'L3_module1_svd1_w0.hex');
-        const rows = readFileSync(file, 'utf8').split('\n');
-        const row = rows[0]!;
-        const byte = parseInt(row.slice(-2), 16);
-        rows[0] = row.slice(0, -2) + ((256 - byte) & 255 || 1).toString(16).padStart(2, '0');
-        writeFileSync(file, rows.join('\n'));
-      },
+      // Negate one int8 weight of the first 1×1 convolution: row 0, lowest byte.
+      afterGenerate: (dir) => negateFirstWeight(dir, 'L3_module1_svd1_w0.hex'),
     });
     expect(r.mismatches).toBeGreaterThan(0);
     expect(r.firstLayerMismatch).not.toBeNull();

@@ -3,26 +3,20 @@
  * design and the simulator build) and a failing run keeps it, named in the result; with `workDir`
  * everything stays.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cosim } from '../../generator/cosim/cosim.js';
 import { resolveFolding } from '../../generator/emit/fold.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
-import { HAVE_VERILATOR, randomImages } from './helpers.js';
+import { HAVE_VERILATOR, negateFirstWeight, randomImages } from './helpers.js';
 
 const { info } = microModel(MICRO_NETS.find((n) => n.name === 'int8-conv-1x1')!, 5);
 const base = { simulator: 'verilator' as const, images: randomImages(info, 2, 3), folding: resolveFolding(info, undefined, 'default'), seed: 1, stall: 0.2, quickBuild: true };
 
 /** Negates the first int8 weight of the DUT's ROM: the logits must differ. */
-function plantFault(designDir: string): void {
-  const file = join(designDir, 'mem', 'L1_dut_w0.hex');
-  const rows = readFileSync(file, 'utf8').split('\n');
-  const byte = parseInt(rows[0]!.slice(-2), 16);
-  rows[0] = rows[0]!.slice(0, -2) + ((256 - byte) & 255 || 1).toString(16).padStart(2, '0');
-  writeFileSync(file, rows.join('\n'));
-}
+const plantFault = (designDir: string): void => negateFirstWeight(designDir, 'L1_dut_w0.hex');
 
 describe.skipIf(!HAVE_VERILATOR)('cosim work directory', () => {
   it('a passing run without workDir removes its temporary directory', () => {

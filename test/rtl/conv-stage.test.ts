@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 const RTL = join(ROOT, 'rtl');
 const TB = join(ROOT, 'sim', 'tb');
-const CONV_FILES = ['gr_requant', 'gr_linebuf', 'gr_sdp_ram', 'gr_conv_addtree', 'gr_bin_lane', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', 'gr_conv_stage'].map((m) => join(RTL, `${m}.v`));
+const CONV_FILES = ['gr_requant', 'gr_linebuf', 'gr_sdp_ram', 'gr_conv_addtree', 'gr_bin_lane', 'gr_bin_inputs', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', 'gr_conv_stage'].map((m) => join(RTL, `${m}.v`));
 const POOL_FILES = ['gr_linebuf', 'gr_sdp_ram', 'gr_maxpool_stage'].map((m) => join(RTL, `${m}.v`));
 const GEN = join(TB, 'gen_conv_data.mjs');
 

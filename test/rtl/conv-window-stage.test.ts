@@ -18,7 +18,7 @@ const RTL = join(ROOT, 'rtl');
 const TB = join(ROOT, 'sim', 'tb');
 const TOP = 'gr_conv_window_stage';
 const TB_TOP = 'tb_gr_conv_window_stage';
-const FILES = ['gr_requant', 'gr_win_linebuf', 'gr_sdp_ram', 'gr_win_delay', 'gr_conv_addtree', 'gr_bin_lane', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', TOP].map((m) => join(RTL, `${m}.v`));
+const FILES = ['gr_requant', 'gr_win_linebuf', 'gr_sdp_ram', 'gr_win_delay', 'gr_conv_addtree', 'gr_bin_lane', 'gr_bin_inputs', 'gr_conv_rom', 'gr_conv_resize', 'gr_zero', TOP].map((m) => join(RTL, `${m}.v`));
 const GEN = join(TB, 'gen_win_data.mjs');
 
 function hasTool(cmd: string): boolean {
