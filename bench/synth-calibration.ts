@@ -131,7 +131,7 @@ export async function runDesign(d: CalDesign, opts: { cache?: Cache; work?: stri
   const folding = foldingOf(info, d.fold);
   const plan = buildDesign(info, folding);
   const t = buildReport(plan, info.model.name, device, { clockMhz: 100 }).totals;
-  const estimate: SynthCounts = { lut: t.lut, ff: t.ff, dsp: t.dsp, bram36: t.bram36 };
+  const estimate: SynthCounts = { lut: t.lut, ff: t.ff, dsp: t.dsp, bram36: t.bram36, uram: t.uram };
   const key = `${d.name} ${rtlHash(info, folding)}`;
   let hit = opts.cache?.get(key);
   if (!hit) {

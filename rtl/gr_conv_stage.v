@@ -67,6 +67,7 @@ module gr_conv_stage #(
   parameter         BIAS_FILE  = "",  // biases
   parameter         SHIFT_FILE = "",  // shifts
   parameter integer LB_LUTRAM  = 0,   // 1: the line buffer's memory in LUT RAM (the mapper's choice)
+  parameter integer LB_URAM    = 0,   // 1: the line buffer's memory in UltraRAM (the mapper's choice)
   parameter integer PACK       = 0    // 1: lanes 2q and 2q+1 share one multiplier per int8 product (PE even, MODE 1/2)
 ) (
   input  wire                  clk,
@@ -169,7 +170,7 @@ module gr_conv_stage #(
   wire [IRW-1:0]      st_irow;
 
   gr_linebuf #(
-    .H(H), .W(W), .K(K), .S(S), .P(P), .DW(C*IN_W), .OG(GG), .OPG(OPG), .INNER(CIS), .LUTRAM(LB_LUTRAM)
+    .H(H), .W(W), .K(K), .S(S), .P(P), .DW(C*IN_W), .OG(GG), .OPG(OPG), .INNER(CIS), .LUTRAM(LB_LUTRAM), .URAM(LB_URAM)
   ) u_linebuf (
     .clk(clk), .rst_n(rst_n),
     .s_tdata(s_tdata), .s_tvalid(s_tvalid), .s_tready(s_tready),

@@ -76,6 +76,7 @@ module gr_conv_window_stage #(
   parameter         SHIFT_FILE = "",  // shifts
   parameter integer CONST_W    = 0,   // 1: W0 from W0_BITS when the W0 ROM has a single row
   parameter integer LB_LUTRAM  = 0,   // 1: the line buffer's banks in LUT RAM (the mapper's choice)
+  parameter integer LB_URAM    = 0,   // 1: the line buffer's banks in UltraRAM (the mapper's choice)
   // the single W0 row as a constant (CONST_W = 1), PE*K*K*SIMD*WB bits, layout as W0_FILE
   parameter [((PE > 0 && SIMD > 0 && K > 0) ? PE*K*K*SIMD*((MODE == 1) ? 8 : 1) : 1)-1:0] W0_BITS = 0
 ) (
@@ -182,7 +183,7 @@ module gr_conv_window_stage #(
   wire [IRW-1:0]      st_irow;
 
   gr_win_linebuf #(
-    .H(H), .W(W), .K(K), .S(S), .P(P), .DW(C*IN_W), .OG(GG), .OPG(OPG), .INNER(CIS), .LUTRAM(LB_LUTRAM)
+    .H(H), .W(W), .K(K), .S(S), .P(P), .DW(C*IN_W), .OG(GG), .OPG(OPG), .INNER(CIS), .LUTRAM(LB_LUTRAM), .URAM(LB_URAM)
   ) u_win (
     .clk(clk), .rst_n(rst_n),
     .s_tdata(s_tdata), .s_tvalid(s_tvalid), .s_tready(s_tready),

@@ -45,7 +45,8 @@ module gr_linebuf #(
   parameter integer OG    = 1,  // outer loop, upper part (groups)
   parameter integer OPG   = 1,  // outer loop, lower part (output steps per group)
   parameter integer INNER = 1,  // inner loop count per tap (input steps)
-  parameter integer LUTRAM = 0  // 1: the pixel memory in LUT RAM (gr_sdp_ram); 0: the tool's choice
+  parameter integer LUTRAM = 0, // 1: the pixel memory in LUT RAM (gr_sdp_ram); 0: the tool's choice
+  parameter integer URAM   = 0  // 1: the pixel memory in UltraRAM (gr_sdp_ram; UltraScale+); not with LUTRAM
 ) (
   input  wire                                                                  clk,
   input  wire                                                                  rst_n,
@@ -342,7 +343,7 @@ module gr_linebuf #(
   end
 
   // Upper bits of the 32-bit views are unused by construction.
-  gr_sdp_ram #(.DW(DW), .DEPTH(RW), .LUTRAM(LUTRAM)) u_mem (
+  gr_sdp_ram #(.DW(DW), .DEPTH(RW), .LUTRAM(LUTRAM), .URAM(URAM)) u_mem (
     .clk(clk), .we(in_fire), .waddr(wr_addr), .wdata(s_tdata), .re(issue), .raddr(rd_addr), .q(st_data)
   );
 

@@ -25,7 +25,8 @@ module gr_maxpool_stage #(
   parameter integer P      = 0,  // padding, 0 <= P <= K/2
   parameter integer DW     = 8,  // element width
   parameter integer SIGNED = 0,  // 1: two's complement elements, 0: unsigned
-  parameter integer LB_LUTRAM = 0 // 1: the line buffer's memory in LUT RAM (the mapper's choice)
+  parameter integer LB_LUTRAM = 0, // 1: the line buffer's memory in LUT RAM (the mapper's choice)
+  parameter integer LB_URAM   = 0  // 1: the line buffer's memory in UltraRAM (the mapper's choice)
 ) (
   input  wire              clk,
   input  wire              rst_n,
@@ -63,7 +64,7 @@ module gr_maxpool_stage #(
   wire [SW-1:0]   unused_tap;
 
   gr_linebuf #(
-    .H(H), .W(W), .K(K), .S(S), .P(P), .DW(C*DW), .OG(1), .OPG(1), .INNER(1), .LUTRAM(LB_LUTRAM)
+    .H(H), .W(W), .K(K), .S(S), .P(P), .DW(C*DW), .OG(1), .OPG(1), .INNER(1), .LUTRAM(LB_LUTRAM), .URAM(LB_URAM)
   ) u_linebuf (
     .clk(clk), .rst_n(rst_n),
     .s_tdata(s_tdata), .s_tvalid(s_tvalid), .s_tready(s_tready),

@@ -38,7 +38,8 @@ module gr_win_linebuf #(
   parameter integer OG    = 1,  // outer loop, upper part (groups)
   parameter integer OPG   = 1,  // outer loop, lower part (output steps per group)
   parameter integer INNER = 1,  // inner loop count (input steps)
-  parameter integer LUTRAM = 0  // 1: the row banks in LUT RAM (gr_sdp_ram); 0: the tool's choice
+  parameter integer LUTRAM = 0, // 1: the row banks in LUT RAM (gr_sdp_ram); 0: the tool's choice
+  parameter integer URAM   = 0  // 1: the row banks in UltraRAM (gr_sdp_ram; UltraScale+); not with LUTRAM
 ) (
   input  wire                                                       clk,
   input  wire                                                       rst_n,
@@ -289,7 +290,7 @@ module gr_win_linebuf #(
       for (gb = 0; gb < K; gb = gb + 1) begin : g_bank
         wire [DW-1:0] rd;
         wire          we = in_fire && wr_slot == gr[SLW-1:0] && wr_bank == gb[BKW-1:0];
-        gr_sdp_ram #(.DW(DW), .DEPTH(NWD), .LUTRAM(LUTRAM)) u_mem (
+        gr_sdp_ram #(.DW(DW), .DEPTH(NWD), .LUTRAM(LUTRAM), .URAM(URAM)) u_mem (
           .clk(clk), .we(we), .waddr(wr_word), .wdata(s_tdata), .re(issue), .raddr(g_bank_addr[gb].word), .q(rd)
         );
         assign rrow[gr][gb*DW +: DW] = rd;

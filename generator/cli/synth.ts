@@ -41,6 +41,7 @@ const ROWS = [
   ['FF', 'ff'],
   ['DSP', 'dsp'],
   ['BRAM36', 'bram36'],
+  ['URAM', 'uram'],
 ] as const;
 
 function fmt(v: number, key: string): string {
@@ -50,7 +51,8 @@ function fmt(v: number, key: string): string {
 export function renderSynthText(r: SynthDesignResult, version: string, folding: string): string {
   const rows = [
     ['resource', 'estimated', 'synthesized', 'error'],
-    ...ROWS.map(([label, k]) => {
+    // URAM only where the estimate or the netlist has some.
+    ...ROWS.filter(([, k]) => k !== 'uram' || r.estimate.uram > 0 || r.synthesized.uram > 0).map(([label, k]) => {
       const e = r.errorPct[k];
       return [label, fmt(r.estimate[k], k), fmt(r.synthesized[k], k), e === null ? 'n/a' : `${e >= 0 ? '+' : ''}${e.toFixed(1)} %`];
     }),
@@ -78,6 +80,7 @@ export function yosysFitProblems(s: SynthCounts, device: Device): string[] {
     ['FF', s.ff, cap.ff],
     ['DSP', s.dsp, cap.dsp],
     ['BRAM36', s.bram36, cap.bram36],
+    ['URAM', s.uram, cap.uram],
   ];
   return rows.filter(([, need, have]) => need > have).map(([k, need, have]) => `${k}: synthesized ${fmt(need, k === 'BRAM36' ? 'bram36' : k)}, ${device.name} has ${fmt(have, k === 'BRAM36' ? 'bram36' : k)}`);
 }
@@ -171,6 +174,11 @@ export async function synthCmd(io: CliIo, a: SynthArgs): Promise<number> {
   const info = readModelFile(a.model);
   // The folding `report` and `generate` would use: with --fold auto, the optimizer on this device.
   const chosen = readFolding(info, a.fold, { device, clockMhz, maxUtil: undefined, targetFps: undefined, onchipLimit: undefined });
+  // UltraRAM line buffers need a part that has UltraRAM: refused here, naming the stages, before any work.
+  const uram = [...chosen.folding].filter(([, f]) => f.uram === true).map(([name]) => name);
+  if (uram.length > 0 && capacityOf(device).uram === 0) {
+    throw new GenRtlError(`--fold ${a.fold}`, `${device.name} has no UltraRAM; drop "uram" from stage${uram.length === 1 ? '' : 's'} ${uram.join(', ')}`);
+  }
   const version = yosysVersion();
   if (version === null) throw new GenRtlError('yosys', 'not found on PATH (install it: scripts/install-tools.sh, or the Debian package yosys)');
   if (a.tool === 'ice40') {
@@ -209,6 +217,12 @@ export async function synthCmd(io: CliIo, a: SynthArgs): Promise<number> {
   }
   const r = await synthDesign(info, common);
   const problems = yosysFitProblems(r.synthesized, device);
+  // {lut, ff, dsp, bram36}, and uram on parts that have UltraRAM.
+  const withUram = capacityOf(device).uram > 0;
+  const counts = <T,>(c: { readonly uram: T } & Record<string, T>): Record<string, T> => {
+    const { uram, ...rest } = c;
+    return withUram ? { ...rest, uram } : rest;
+  };
   if (a.json) {
     printJson(io, {
       tool: a.tool,
@@ -217,9 +231,9 @@ export async function synthCmd(io: CliIo, a: SynthArgs): Promise<number> {
       device: r.device,
       folding: chosen.summary,
       command: r.command,
-      estimate: r.estimate,
-      synthesized: r.synthesized,
-      errorPct: Object.fromEntries(Object.entries(r.errorPct).map(([k, v]) => [k, v === null ? null : Math.round(v * 10) / 10])),
+      estimate: counts({ ...r.estimate }),
+      synthesized: counts({ ...r.synthesized }),
+      errorPct: Object.fromEntries(Object.entries(counts({ ...r.errorPct })).map(([k, v]) => [k, v === null ? null : Math.round(v * 10) / 10])),
       cells: Object.fromEntries([...r.cells].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))),
       unitsNote: r.unitsNote,
       seconds: Math.round(r.seconds * 10) / 10,

@@ -23,6 +23,12 @@ export interface Fold {
    */
   readonly lutram?: boolean;
   /**
+   * The stage's line buffer in UltraRAM (URAM288, UltraScale+ parts that have it): deep blocks of
+   * 72-bit words that hold a wide line buffer without LUTs or block RAM. Only where the stage has a
+   * line buffer (`hasLineBuffer`); not with `lutram`.
+   */
+  readonly uram?: boolean;
+  /**
    * Two int8 products per multiplier: output-channel lanes 2q and 2q+1 share one DSP for the
    * product of their weights with the same input (gr_conv_stage PACK). Tap core, stages with int8
    * products (`canPack`), an even PE.
@@ -84,11 +90,8 @@ export function canPack(l: LayerInfo): boolean {
   return kind === 'conv' || kind === 'prb' || kind === 'fc' || kind === 'input';
 }
 
-/**
- * Whether a stage has RAMs whose style the mapper may choose: a line buffer (k×k or strided
- * stages and max pools; a 1×1 stride-1 stage keeps two pixels in registers) or input FIFOs (joins).
- */
-export function hasRams(l: LayerInfo): boolean {
+/** Whether a stage has a line buffer: k×k or strided convolutions and max pools (a 1×1 stride-1 stage keeps two pixels in registers). */
+export function hasLineBuffer(l: LayerInfo): boolean {
   const layer = l.layer;
   switch (layer.kind) {
     case 'binconv':
@@ -97,20 +100,23 @@ export function hasRams(l: LayerInfo): boolean {
       return !(layer.geom.kernel === 1 && layer.geom.stride === 1 && layer.geom.pad === 0);
     case 'maxpool':
       return true;
-    case 'add':
-    case 'concat':
-      return layer.inputs.length > 1;
-    case 'input':
-    case 'fc':
-    case 'avgpool':
+    default:
       return false;
   }
+}
+
+/** Whether a stage has RAMs whose style the mapper may choose: a line buffer or input FIFOs (joins). */
+export function hasRams(l: LayerInfo): boolean {
+  const layer = l.layer;
+  return hasLineBuffer(l) || ((layer.kind === 'add' || layer.kind === 'concat') && layer.inputs.length > 1);
 }
 
 export function checkFold(l: LayerInfo, f: Fold): void {
   const where = `stage "${l.layer.name}" (${l.layer.kind})`;
   if (f.window && !canWindow(l)) throw new GenRtlError(where, 'window (tap-parallel) folding needs a k×k convolution with k > 1');
   if (f.lutram && !hasRams(l)) throw new GenRtlError(where, 'lutram needs a stage with a line buffer or join FIFOs');
+  if (f.uram && !hasLineBuffer(l)) throw new GenRtlError(where, 'uram needs a stage with a line buffer (a k×k or strided convolution, or a max pool)');
+  if (f.uram && f.lutram) throw new GenRtlError(where, 'lutram and uram exclude each other (one memory style for the line buffer)');
   if (f.pack) {
     if (!canPack(l)) throw new GenRtlError(where, 'pack needs a stage with int8 products (conv, prb, fc, input)');
     if (f.window) throw new GenRtlError(where, 'pack is for the one-tap-per-cycle core (window false)');
@@ -129,7 +135,7 @@ export function checkFold(l: LayerInfo, f: Fold): void {
 }
 
 const foldFile = z.strictObject({
-  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional(), pack: z.boolean().optional() })),
+  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional(), uram: z.boolean().optional(), pack: z.boolean().optional() })),
 });
 
 /** Folding of every stage: defaults, overridden by a parsed folding JSON ({"stages": {"<layer>": {"pe", "simd"}}}). */
@@ -148,8 +154,9 @@ export function resolveFolding(info: ModelInfo, json: unknown, source: string): 
       if (!l) throw new GenRtlError(source, `stage ${quoteName(name)} is not a layer of model "${info.model.name}"`);
       const base = out.get(name)!;
       const lutram = f.lutram ?? base.lutram ?? false;
+      const uram = f.uram ?? base.uram ?? false;
       const pack = f.pack ?? base.pack ?? false;
-      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}), ...(pack ? { pack } : {}) });
+      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}), ...(uram ? { uram } : {}), ...(pack ? { pack } : {}) });
     }
   }
   for (const l of info.layers) checkFold(l, out.get(l.layer.name)!);
@@ -170,20 +177,21 @@ function lanes(l: LayerInfo, f: Fold): number {
 
 /**
  * Legal foldings of a stage, least parallel first (window ones where the stage allows them);
- * `lutram` adds the LUT RAM variants, `pack` the packed-multiplier ones.
+ * `lutram` adds the LUT RAM variants, `uram` the UltraRAM line buffers, `pack` the
+ * packed-multiplier ones.
  */
-export function candidates(l: LayerInfo, opts: { readonly lutram?: boolean; readonly pack?: boolean } = {}): Fold[] {
+export function candidates(l: LayerInfo, opts: { readonly lutram?: boolean; readonly uram?: boolean; readonly pack?: boolean } = {}): Fold[] {
   const lim = foldLimits(l) ?? { pe: 1, simd: 1 };
   const windows = canWindow(l) ? [false, true] : [false];
-  const styles = opts.lutram && hasRams(l) ? [false, true] : [false];
+  const styles: { lutram?: true; uram?: true }[] = [{}, ...(opts.lutram && hasRams(l) ? [{ lutram: true as const }] : []), ...(opts.uram && hasLineBuffer(l) ? [{ uram: true as const }] : [])];
   const packs = (pe: number, window: boolean): boolean[] => (opts.pack && canPack(l) && !window && pe % 2 === 0 ? [false, true] : [false]);
   const all = divisors(lim.pe).flatMap((pe) =>
     divisors(lim.simd).flatMap((simd) =>
-      windows.flatMap((window) => styles.flatMap((lutram) => packs(pe, window).map((pack): Fold => ({ pe, simd, window, ...(lutram ? { lutram } : {}), ...(pack ? { pack } : {}) })))),
+      windows.flatMap((window) => styles.flatMap((style) => packs(pe, window).map((pack): Fold => ({ pe, simd, window, ...style, ...(pack ? { pack } : {}) })))),
     ),
   );
   const flag = (v: boolean | undefined): number => Number(v ?? false);
-  return all.sort((a, b) => lanes(l, a) - lanes(l, b) || a.pe - b.pe || flag(a.window) - flag(b.window) || flag(a.lutram) - flag(b.lutram) || flag(a.pack) - flag(b.pack));
+  return all.sort((a, b) => lanes(l, a) - lanes(l, b) || a.pe - b.pe || flag(a.window) - flag(b.window) || flag(a.lutram) - flag(b.lutram) || flag(a.uram) - flag(b.uram) || flag(a.pack) - flag(b.pack));
 }
 
 /**

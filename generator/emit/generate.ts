@@ -115,6 +115,7 @@ export function generate(info: ModelInfo, opts: GenerateOptions): { files: Outpu
           sources: sources.map((f) => f.path),
           memories: mems.map((f) => f.path),
           ports,
+          uram: design.stages.some((s) => s.fold.uram === true),
         },
         render,
       )

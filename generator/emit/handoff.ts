@@ -53,6 +53,8 @@ export interface HandoffInput {
   /** $readmemh files, relative to the output directory (the RTL names them by these paths). */
   readonly memories: readonly string[];
   readonly ports: readonly Port[];
+  /** The design puts line buffers in UltraRAM (Yosys needs -uram; Vivado follows ram_style). */
+  readonly uram: boolean;
 }
 
 export interface YosysTarget {
@@ -89,7 +91,7 @@ const DEFAULT_YOSYS_COMMAND = 'synth_xilinx -flatten -family xc7';
  * whose M20K mapping fails in 0.23; the counts are a rough guide, Quartus is
  * the flow for that device. (synth_intel_alm flattens by default and has no -flatten.)
  */
-export function yosysTarget(device: Device | null): YosysTarget {
+export function yosysTarget(device: Device | null, uram = false): YosysTarget {
   if (device === null) return { command: DEFAULT_YOSYS_COMMAND, note: 'no --device given: the Yosys script uses the xc7z020 flow (Xilinx 7-series cells)', writeJson: false };
   if (device.vendor === 'intel' && device.family === 'arria-10') {
     return {
@@ -99,8 +101,15 @@ export function yosysTarget(device: Device | null): YosysTarget {
       writeJson: false,
     };
   }
-  const t = synthTarget(device);
-  return { command: t.command, note: t.unitsNote === null ? null : `Yosys cell counts: ${t.unitsNote}`, writeJson: device.vendor === 'lattice' };
+  // A folding with UltraRAM line buffers on a part without UltraRAM does not fit (the report says
+  // so); the script is still written, without -uram, and says why.
+  const hasUram = device.vendor === 'xilinx' && device.uramCount > 0;
+  const t = synthTarget(device, { uram: uram && hasUram });
+  const notes = [
+    ...(uram && !hasUram ? [`the folding puts line buffers in UltraRAM, which ${device.name} does not have: the design does not fit it (see report.txt), and Yosys maps those memories as it likes`] : []),
+    ...(t.unitsNote === null ? [] : [`Yosys cell counts: ${t.unitsNote}`]),
+  ];
+  return { command: t.command, note: notes.length > 0 ? notes.join('; ') : null, writeJson: device.vendor === 'lattice' };
 }
 
 const TCL_SAFE = /^[A-Za-z0-9_./:+-]+$/;
@@ -238,7 +247,7 @@ export function handoffFiles(h: HandoffInput, render: Render): { files: HandoffF
   const want = (v: VendorFlow): boolean => h.vendors.includes(v);
   const vivado = want('vivado') ? vivadoTarget(h.device) : undefined;
   const quartus = want('quartus') ? quartusTarget(h.device) : undefined;
-  const yosys = want('yosys') ? yosysTarget(h.device) : undefined;
+  const yosys = want('yosys') ? yosysTarget(h.device, h.uram) : undefined;
   const files: HandoffFile[] = [
     ...(vivado ? vivadoFiles(h, vivado, render, header) : []),
     ...(quartus ? quartusFiles(h, quartus, render, header) : []),

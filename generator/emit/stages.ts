@@ -204,6 +204,7 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
       ...['W0_FILE', 'W1_FILE', 'M0_FILE', 'M1_FILE', 'BIAS_FILE', 'SHIFT_FILE'].map((p) => str(p, files.get(p) ?? '')),
       ...windowParams,
       int('LB_LUTRAM', fold.lutram ? 1 : 0),
+      ...(fold.uram ? [int('LB_URAM', 1)] : []),
       ...(fold.pack ? [int('PACK', 1)] : []),
     ],
     roms,
@@ -314,7 +315,7 @@ const PLANNERS: { readonly [K in LayerKind]: Planner<K> } = {
       module: 'gr_maxpool_stage',
       params: [
         ...[int('H', x.height), int('W', x.width), int('C', x.channels), int('K', l.layer.kernel), int('S', l.layer.stride), int('P', l.layer.pad)],
-        ...[int('DW', t.bits), int('SIGNED', t.signed ? 1 : 0), int('LB_LUTRAM', fold.lutram ? 1 : 0)],
+        ...[int('DW', t.bits), int('SIGNED', t.signed ? 1 : 0), int('LB_LUTRAM', fold.lutram ? 1 : 0), ...(fold.uram ? [int('LB_URAM', 1)] : [])],
       ],
       roms: [],
       inPorts: ['s'],

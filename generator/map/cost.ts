@@ -30,9 +30,12 @@ export interface StageCost {
   bram18: number;
   /** Bits of the memories placed in LUTs: LUT RAM (RAMs) or LUT logic (ROMs). */
   lutramBits: number;
+  /** UltraRAM blocks (URAM288) and the bits of the memories placed in them. */
+  uram: number;
+  uramBits: number;
 }
 
-export const ZERO_COST: Readonly<StageCost> = Object.freeze({ lut: 0, ff: 0, dsp: 0, bramBits: 0, bram36: 0, bram18: 0, lutramBits: 0 });
+export const ZERO_COST: Readonly<StageCost> = Object.freeze({ lut: 0, ff: 0, dsp: 0, bramBits: 0, bram36: 0, bram18: 0, lutramBits: 0, uram: 0, uramBits: 0 });
 
 export function addCost(...cs: readonly StageCost[]): StageCost {
   const out: StageCost = { ...ZERO_COST };
@@ -44,6 +47,8 @@ export function addCost(...cs: readonly StageCost[]): StageCost {
     out.bram36 += c.bram36;
     out.bram18 += c.bram18;
     out.lutramBits += c.lutramBits;
+    out.uram += c.uram;
+    out.uramBits += c.uramBits;
   }
   return out;
 }
@@ -99,13 +104,21 @@ function lutramPrimitives(depth: number, width: number): number {
 
 export type MemoryKind = 'ram' | 'rom';
 
-/** 'lutram': the RTL asks for LUT RAM (gr_sdp_ram LUTRAM = 1, ram_style "distributed"); 'auto': the tool's choice. */
-export type RamStyle = 'auto' | 'lutram';
+/**
+ * 'lutram': the RTL asks for LUT RAM (gr_sdp_ram LUTRAM = 1, ram_style "distributed"); 'uram':
+ * for UltraRAM (URAM = 1, ram_style "ultra"; UltraScale+ only); 'auto': the tool's choice.
+ */
+export type RamStyle = 'auto' | 'lutram' | 'uram';
+
+/** One URAM288: 4,096 words of 72 bits, no other aspect ratio (wider or deeper RAMs take more). */
+export const URAM_DEPTH = 4096;
+export const URAM_WIDTH = 72;
 
 export interface MemoryMap {
-  readonly where: 'bram' | 'lutram' | 'logic';
+  readonly where: 'bram' | 'lutram' | 'uram' | 'logic';
   readonly bram36: number;
   readonly bram18: number;
+  readonly uram: number;
   /** LUTs: LUT RAM primitives (4 each) plus read muxes, or the ROM's logic. */
   readonly lut: number;
   /** Flip-flops holding a RAM mapped to soft logic. */
@@ -127,15 +140,20 @@ function romLogicLuts(depth: number, width: number): number {
  * memory_libmap's costs. Ties go to block RAM, RAMB36 before RAMB18.
  */
 export function mapMemory(depth: number, width: number, kind: MemoryKind, style: RamStyle = 'auto'): MemoryMap {
-  if (depth < 1 || width < 1) return { where: 'logic', bram36: 0, bram18: 0, lut: 0, ff: 0 };
+  if (depth < 1 || width < 1) return { where: 'logic', bram36: 0, bram18: 0, uram: 0, lut: 0, ff: 0 };
   if (style === 'lutram' && kind === 'ram') return lutramMap(depth, width);
+  if (style === 'uram' && kind === 'ram') {
+    // Yosys 0.23 synth_xilinx -family xcup -uram: URAM288 tiles, cascaded in depth by the block's own
+    // cascade ports (no LUTs or flip-flops: a 224 x 1,024-bit RAM became 15 URAM288, 0 LUT, 0 FF).
+    return { where: 'uram', bram36: 0, bram18: 0, uram: Math.ceil(width / URAM_WIDTH) * Math.ceil(depth / URAM_DEPTH), lut: 0, ff: 0 };
+  }
   const n36 = bramPrimitives(depth, width, BRAM36_SHAPES);
   const n18 = bramPrimitives(depth, width, BRAM18_SHAPES);
   const bramCost = Math.min(n36 * COST_BRAM36, n18 * COST_BRAM18);
-  const bram: MemoryMap = n36 * COST_BRAM36 <= n18 * COST_BRAM18 ? { where: 'bram', bram36: n36, bram18: 0, lut: 0, ff: 0 } : { where: 'bram', bram36: 0, bram18: n18, lut: 0, ff: 0 };
+  const bram: MemoryMap = n36 * COST_BRAM36 <= n18 * COST_BRAM18 ? { where: 'bram', bram36: n36, bram18: 0, uram: 0, lut: 0, ff: 0 } : { where: 'bram', bram36: 0, bram18: n18, uram: 0, lut: 0, ff: 0 };
   const bits = depth * width;
   if (kind === 'rom') {
-    if (bits * COST_ROM_BIT_LUT < bramCost) return { where: 'logic', bram36: 0, bram18: 0, lut: romLogicLuts(depth, width), ff: 0 };
+    if (bits * COST_ROM_BIT_LUT < bramCost) return { where: 'logic', bram36: 0, bram18: 0, uram: 0, lut: romLogicLuts(depth, width), ff: 0 };
     return bram;
   }
   const nl = lutramPrimitives(depth, width);
@@ -143,7 +161,7 @@ export function mapMemory(depth: number, width: number, kind: MemoryKind, style:
   const lutCost = nl * COST_LUTRAM;
   if (ffCost < Math.min(lutCost, bramCost)) {
     // A register file: the words in flip-flops, a depth-way read mux per bit.
-    return { where: 'logic', bram36: 0, bram18: 0, lut: width * muxLuts(depth), ff: bits };
+    return { where: 'logic', bram36: 0, bram18: 0, uram: 0, lut: width * muxLuts(depth), ff: bits };
   }
   if (lutCost < bramCost) return lutramMap(depth, width);
   return bram;
@@ -152,7 +170,7 @@ export function mapMemory(depth: number, width: number, kind: MemoryKind, style:
 /** A RAM in LUT RAM: RAM32M/RAM64M primitives (4 LUTs each), plus a read mux beyond 64 words. */
 function lutramMap(depth: number, width: number): MemoryMap {
   const tiles = Math.ceil(depth / 64);
-  return { where: 'lutram', bram36: 0, bram18: 0, lut: 4 * lutramPrimitives(depth, width) + (tiles > 1 ? width * muxLuts(tiles) * 1.5 : 0), ff: 0 };
+  return { where: 'lutram', bram36: 0, bram18: 0, uram: 0, lut: 4 * lutramPrimitives(depth, width) + (tiles > 1 ? width * muxLuts(tiles) * 1.5 : 0), ff: 0 };
 }
 
 /** LUT6 count of an n-to-1 one-bit multiplexer (a LUT6 is a 4:1 mux; MUXF7/F8 are free). */
@@ -278,10 +296,12 @@ interface Raw {
   bram36: number;
   bram18: number;
   lutramBits: number;
+  uram: number;
+  uramBits: number;
 }
 
 function raw(): Raw {
-  return { lut: noFeatures(), ff: noFeatures(), dsp: 0, bramBits: 0, bram36: 0, bram18: 0, lutramBits: 0 };
+  return { lut: noFeatures(), ff: noFeatures(), dsp: 0, bramBits: 0, bram36: 0, bram18: 0, lutramBits: 0, uram: 0, uramBits: 0 };
 }
 
 function finish(r: Raw): StageCost {
@@ -291,7 +311,7 @@ function finish(r: Raw): StageCost {
     lut += COEF.lut[f] * r.lut[f];
     ff += COEF.ff[f] * r.ff[f];
   }
-  return { lut: Math.round(lut), ff: Math.round(ff), dsp: r.dsp, bramBits: r.bramBits, bram36: r.bram36, bram18: r.bram18, lutramBits: r.lutramBits };
+  return { lut: Math.round(lut), ff: Math.round(ff), dsp: r.dsp, bramBits: r.bramBits, bram36: r.bram36, bram18: r.bram18, lutramBits: r.lutramBits, uram: r.uram, uramBits: r.uramBits };
 }
 
 /** Adds a memory (RAM with a registered read, or a ROM with its read register) to `r`. */
@@ -303,6 +323,11 @@ function addMemory(r: Raw, depth: number, width: number, kind: MemoryKind, readR
   r.bram18 += m.bram18;
   if (m.where === 'bram') {
     r.bramBits += bits;
+    return;
+  }
+  if (m.where === 'uram') {
+    r.uram += m.uram;
+    r.uramBits += bits;
     return;
   }
   r.lutramBits += bits;
@@ -376,8 +401,8 @@ export interface LinebufGeom {
   readonly og: number;
   readonly opg: number;
   readonly inner: number;
-  /** The memory in LUT RAM (LB_LUTRAM = 1). */
-  readonly lutram?: boolean;
+  /** The memory's style: LUT RAM (LB_LUTRAM = 1), UltraRAM (LB_URAM = 1) or the tool's choice. */
+  readonly style: RamStyle;
 }
 
 /** Rows a gr_linebuf stores (docs/rtl-architecture.md, "Line buffer"). */
@@ -404,8 +429,7 @@ function addLinebuf(r: Raw, g: LinebufGeom): void {
   r.lut.lbCtrl += counters + stepRegs;
   r.ff.lbCtrl += counters + stepRegs;
   r.lut.base += 10; // the scheduler's fixed logic (window readiness, padding, wrap-around)
-  const style = g.lutram ? 'lutram' : 'auto';
-  addMemory(r, rw, g.dw, 'ram', true, style);
+  addMemory(r, rw, g.dw, 'ram', true, g.style);
 }
 
 /**
@@ -434,6 +458,13 @@ function getter(plan: StagePlan): (name: string) => number {
     if (v === undefined) throw new Error(`cost model: stage "${plan.info.layer.name}" (${plan.module}) has no parameter ${name}`);
     return v;
   };
+}
+
+/** The line buffer's memory style: LB_LUTRAM = 1, LB_URAM = 1 (absent means 0) or the tool's choice. */
+function lbStyle(plan: StagePlan): RamStyle {
+  const p = paramsOf(plan);
+  if (p.get('LB_URAM') === 1) return 'uram';
+  return p.get('LB_LUTRAM') === 1 ? 'lutram' : 'auto';
 }
 
 /** A gr_conv_stage whose lane pairs share their int8 multipliers (PACK = 1; absent means 0). */
@@ -470,7 +501,7 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
   const r = raw();
   r.lut.base += 1;
   r.ff.base += 1;
-  addLinebuf(r, { h, w, k, s, p: pad, dw: c * inW, og: g, opg, inner: cis, lutram: n('LB_LUTRAM') === 1 });
+  addLinebuf(r, { h, w, k, s, p: pad, dw: c * inW, og: g, opg, inner: cis, style: lbStyle(plan) });
   // Channel select into x2 (zero in the padding: the register's reset) and the control delay line.
   r.lut.mux += lanes * inW * muxLuts(nch);
   r.ff.reg += lanes * inW + 1 + ctw + (lv + 1) * (1 + ctw);
@@ -671,7 +702,7 @@ function addWinLinebuf(r: Raw, g: LinebufGeom): void {
   r.lut.lbCtrl += counters + stepRegs;
   r.ff.lbCtrl += counters + stepRegs;
   r.lut.base += 10;
-  for (let i = 0; i < rows * g.k; i++) addMemory(r, words, g.dw, 'ram', true, g.lutram ? 'lutram' : 'auto');
+  for (let i = 0; i < rows * g.k; i++) addMemory(r, words, g.dw, 'ram', true, g.style);
   r.lut.winMux += g.k * g.k * g.dw * (muxLuts(rows) + Math.max(1, muxLuts(g.k)));
 }
 
@@ -754,7 +785,7 @@ function windowStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
   const r = raw();
   r.lut.base += 1;
   r.ff.base += 1;
-  addWinLinebuf(r, { h, w, k, s, p: pad, dw: c * inW, og: g, opg, inner: cis, lutram: p.get('LB_LUTRAM') === 1 });
+  addWinLinebuf(r, { h, w, k, s, p: pad, dw: c * inW, og: g, opg, inner: cis, style: lbStyle(plan) });
   // Channel select of every tap into x2, the step's control and its delay line.
   r.lut.mux += nt * inW * muxLuts(g * cis);
   r.ff.reg += nt * inW + 1 + ctw + (lv + 1) * (1 + ctw);
@@ -883,7 +914,7 @@ function maxpoolStageRaw(plan: StagePlan): Raw {
   const r = raw();
   r.lut.base += 1;
   r.ff.base += 1;
-  addLinebuf(r, { h: n('H'), w: n('W'), k: n('K'), s: n('S'), p: n('P'), dw: c * dw, og: 1, opg: 1, inner: 1, lutram: n('LB_LUTRAM') === 1 });
+  addLinebuf(r, { h: n('H'), w: n('W'), k: n('K'), s: n('S'), p: n('P'), dw: c * dw, og: 1, opg: 1, inner: 1, style: lbStyle(plan) });
   r.lut.pool += c * dw;
   r.ff.pool += 2 * c * dw;
   return r;

@@ -7,7 +7,7 @@
  * (cycles per image), `fit(T)` gives each stage its cheapest folding with at
  * most T cycles, "cheapest" being the sum of its resource uses weighed by one
  * over their caps; while a resource is over its cap (`maxUtil` of the device's
- * LUT, FF, DSP or block RAM; on-chip memory over the device's or the budget)
+ * LUT, FF, DSP, block RAM or UltraRAM; on-chip memory over the device's or the budget)
  * its weight doubles, which trades it for the others (say DSP slices for LUTs).
  *
  * Throughput mode (the default) binary-searches the smallest T among the
@@ -56,22 +56,24 @@ export interface Optimized {
   readonly mostFolded: boolean;
 }
 
-type Key = 'lut' | 'ff' | 'dsp' | 'bram36' | 'onchipBytes';
-const KEYS: readonly Key[] = ['lut', 'ff', 'dsp', 'bram36', 'onchipBytes'];
-const KEY_NAMES: Readonly<Record<Key, string>> = { lut: 'LUTs', ff: 'flip-flops', dsp: 'DSP slices', bram36: 'block RAM', onchipBytes: 'on-chip memory' };
+type Key = 'lut' | 'ff' | 'dsp' | 'bram36' | 'uram' | 'onchipBytes';
+const KEYS: readonly Key[] = ['lut', 'ff', 'dsp', 'bram36', 'uram', 'onchipBytes'];
+const KEY_NAMES: Readonly<Record<Key, string>> = { lut: 'LUTs', ff: 'flip-flops', dsp: 'DSP slices', bram36: 'block RAM', uram: 'UltraRAM', onchipBytes: 'on-chip memory' };
 
 type Vec = Record<Key, number>;
 
 function vec(r: Resources): Vec {
-  return { lut: r.lut, ff: r.ff, dsp: r.dsp, bram36: r.bram36, onchipBytes: r.onchipBytes };
+  return { lut: r.lut, ff: r.ff, dsp: r.dsp, bram36: r.bram36, uram: r.uram, onchipBytes: r.onchipBytes };
 }
 
 function zero(): Vec {
-  return { lut: 0, ff: 0, dsp: 0, bram36: 0, onchipBytes: 0 };
+  return { lut: 0, ff: 0, dsp: 0, bram36: 0, uram: 0, onchipBytes: 0 };
 }
 
 function add(a: Vec, b: Vec, sign = 1): Vec {
-  return { lut: a.lut + sign * b.lut, ff: a.ff + sign * b.ff, dsp: a.dsp + sign * b.dsp, bram36: a.bram36 + sign * b.bram36, onchipBytes: a.onchipBytes + sign * b.onchipBytes };
+  const out = zero();
+  for (const k of KEYS) out[k] = a[k] + sign * b[k];
+  return out;
 }
 
 interface Choice {
@@ -103,11 +105,14 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
     ff: maxUtil * capacity.ff,
     dsp: maxUtil * capacity.dsp,
     bram36: maxUtil * capacity.bram36,
+    uram: maxUtil * capacity.uram,
     onchipBytes: Math.min(capacity.onchipBytes, opts.onchipLimitBytes ?? DEFAULT_ONCHIP_LIMIT_BYTES),
   };
   const allowWindow = opts.window ?? true;
   // iCE40 has no LUT RAM: Yosys cannot map a ram_style "distributed" memory there (EBR or flip-flops only).
   const hasLutram = opts.device.vendor !== 'lattice';
+  // UltraRAM line buffers where the part has UltraRAM (UltraScale+; Yosys maps them with -uram).
+  const hasUram = opts.device.vendor === 'xilinx' && opts.device.uramCount > 0;
   const dsp = dspPrimitive(opts.device);
   // Packed multiplicands are IN_W + 17 = 25 bits: one DSP48E1 (25 × 18) or DSP48E2 (27 × 18); an
   // SB_MAC16 would need two, and Intel's blocks are not calibrated for it.
@@ -125,7 +130,7 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
 
   const stages: StageSearch[] = info.layers.map((l, i) => {
     const ident = layerIdent(i, l.layer.name);
-    const choices = candidates(l, { lutram: hasLutram, pack })
+    const choices = candidates(l, { lutram: hasLutram, uram: hasUram, pack })
       .filter((f) => allowWindow || !f.window)
       .map((fold) => {
         const cost = add(vec(resourcesOf(stageCost(planStage(l, ident, fold), dsp))), fifoVec(l.layer.name, fold.lutram ?? false));
@@ -158,7 +163,7 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
       }
       return best;
     });
-  const baseWeights: Vec = { lut: 0, ff: 0, dsp: 0, bram36: 0, onchipBytes: 0 };
+  const baseWeights = zero();
   for (const k of KEYS) baseWeights[k] = caps[k] > 0 ? 1 / caps[k] : 1e9;
 
   /**

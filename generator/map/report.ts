@@ -26,12 +26,14 @@ export interface Resources {
 export interface StageReport {
   readonly name: string;
   readonly kind: string;
-  /** PE × SIMD; `window`: the tap-parallel core (all K×K taps per step). */
-  readonly fold: { readonly pe: number; readonly simd: number; readonly window: boolean; readonly pack: boolean };
+  /** PE × SIMD; `window`: the tap-parallel core (all K×K taps per step); `uram`: the line buffer in UltraRAM. */
+  readonly fold: { readonly pe: number; readonly simd: number; readonly window: boolean; readonly pack: boolean; readonly uram: boolean };
   readonly lut: number;
   readonly ff: number;
   readonly dsp: number;
   readonly bram36: number;
+  /** URAM288 blocks. */
+  readonly uram: number;
   readonly onchipBits: number;
   readonly cyclesPerImage: number;
   /** This stage's share of the design's LUTs. */
@@ -91,7 +93,7 @@ export function dspPrimitive(d: Device): DspPrimitive {
 }
 
 function onchipBits(c: StageCost): number {
-  return c.bramBits + c.lutramBits;
+  return c.bramBits + c.lutramBits + c.uramBits;
 }
 
 function bram36(c: StageCost): number {
@@ -131,7 +133,7 @@ export function glueCost(design: Design): StageCost {
 
 /** A cost in the report's resource units. */
 export function resourcesOf(c: StageCost): Resources {
-  return { lut: c.lut, ff: c.ff, dsp: c.dsp, bram36: bram36(c), uram: 0, onchipBytes: Math.ceil(onchipBits(c) / 8) };
+  return { lut: c.lut, ff: c.ff, dsp: c.dsp, bram36: bram36(c), uram: c.uram, onchipBytes: Math.ceil(onchipBits(c) / 8) };
 }
 
 export function buildReport(design: Design, model: string, device: Device, opts: ReportOptions): Report {
@@ -157,11 +159,12 @@ export function buildReport(design: Design, model: string, device: Device, opts:
     return {
       name: s.info.layer.name,
       kind: s.info.layer.kind,
-      fold: { pe: s.fold.pe, simd: s.fold.simd, window: s.fold.window, pack: s.fold.pack ?? false },
+      fold: { pe: s.fold.pe, simd: s.fold.simd, window: s.fold.window, pack: s.fold.pack ?? false, uram: s.fold.uram ?? false },
       lut: c.lut,
       ff: c.ff,
       dsp: c.dsp,
       bram36: bram36(c),
+      uram: c.uram,
       onchipBits: onchipBits(c),
       cyclesPerImage: s.cyclesPerImage,
       lutShare: total.lut > 0 ? c.lut / total.lut : 0,
@@ -181,6 +184,14 @@ export function buildReport(design: Design, model: string, device: Device, opts:
   check('flip-flops', totals.ff, capacity.ff, 'FF');
   check('DSP slices', totals.dsp, capacity.dsp, device.dspKind);
   check('block RAM', totals.bram36, capacity.bram36, 'BRAM36', (v) => v.toFixed(1));
+  if (totals.uram > capacity.uram) {
+    // Only a folding that asks for UltraRAM line buffers uses any: fewer of them is the fix.
+    const inUram = design.stages.filter((s) => s.fold.uram).map((s) => s.info.layer.name);
+    const withUram = (opts.alternatives ?? []).filter((d) => capacityOf(d).uram >= totals.uram).sort((a, b) => capacityOf(a).uram - capacityOf(b).uram)[0];
+    problems.push(
+      `UltraRAM: needs ${n(totals.uram)} URAM288, ${device.name} has ${n(capacity.uram)}, ${n(totals.uram - capacity.uram)} over; drop "uram" from ${inUram.length === 1 ? 'stage' : 'some of stages'} ${inUram.join(', ')} in the folding${withUram ? `, or use a part with more UltraRAM (e.g. ${withUram.name})` : ''}`,
+    );
+  }
   check('on-chip memory', totals.onchipBytes, capacity.onchipBytes, '', (v) => `${n(v)} bytes (${mb(v)})`);
   if (totals.onchipBytes > limit) {
     problems.push(`on-chip memory: needs ${n(totals.onchipBytes)} bytes (${mb(totals.onchipBytes)}), over the ${n(limit)}-byte budget (--onchip-limit) by ${n(totals.onchipBytes - limit)}; use BQ weights or a smaller network`);
@@ -216,7 +227,7 @@ export function buildReport(design: Design, model: string, device: Device, opts:
     fps: (opts.clockMhz * 1e6) / interval,
     bottleneck: { stage: design.bottleneck, resource },
     stages,
-    glue: { lut: glue.lut, ff: glue.ff, dsp: glue.dsp, bram36: bram36(glue), onchipBits: onchipBits(glue) },
+    glue: { lut: glue.lut, ff: glue.ff, dsp: glue.dsp, bram36: bram36(glue), uram: glue.uram, onchipBits: onchipBits(glue) },
     folding: opts.folding ?? 'given',
     packing,
     notes: [
@@ -235,16 +246,19 @@ function pct(need: number, have: number): string {
   return have > 0 ? `${((100 * need) / have).toFixed(1)} %` : 'n/a';
 }
 
-/** "PE x SIMD", with " w" for the window core, " p" for packed multipliers. */
+/** "PE x SIMD", with " w" for the window core, " p" for packed multipliers, " u" for a line buffer in UltraRAM. */
 export function foldText(f: StageReport['fold']): string {
-  return `${f.pe} x ${f.simd}${f.window ? ' w' : ''}${f.pack ? ' p' : ''}`;
+  return `${f.pe} x ${f.simd}${f.window ? ' w' : ''}${f.pack ? ' p' : ''}${f.uram ? ' u' : ''}`;
 }
 
 export function renderReportText(r: Report): string {
+  // The URAM column only where the design uses UltraRAM.
+  const u = r.totals.uram > 0;
+  const uram = (v: number): string[] => (u ? [n(v)] : []);
   const rows = [
-    ['stage', 'kind', 'PE x SIMD (w: window, p: packed)', 'LUT', 'FF', 'DSP', 'BRAM36', 'on-chip bits', 'cycles/image', 'LUT share'],
-    ...r.stages.map((s) => [s.name, s.kind, foldText(s.fold), n(s.lut), n(s.ff), n(s.dsp), s.bram36.toFixed(1), n(s.onchipBits), n(s.cyclesPerImage), `${(100 * s.lutShare).toFixed(1)} %`]),
-    ['(fifos, broadcasts, output)', '', '', n(r.glue.lut), n(r.glue.ff), n(r.glue.dsp), r.glue.bram36.toFixed(1), n(r.glue.onchipBits), '', ''],
+    ['stage', 'kind', `PE x SIMD (w: window, p: packed${u ? ', u: UltraRAM' : ''})`, 'LUT', 'FF', 'DSP', 'BRAM36', ...(u ? ['URAM'] : []), 'on-chip bits', 'cycles/image', 'LUT share'],
+    ...r.stages.map((s) => [s.name, s.kind, foldText(s.fold), n(s.lut), n(s.ff), n(s.dsp), s.bram36.toFixed(1), ...uram(s.uram), n(s.onchipBits), n(s.cyclesPerImage), `${(100 * s.lutShare).toFixed(1)} %`]),
+    ['(fifos, broadcasts, output)', '', '', n(r.glue.lut), n(r.glue.ff), n(r.glue.dsp), r.glue.bram36.toFixed(1), ...uram(r.glue.uram), n(r.glue.onchipBits), '', ''],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const table = rows.map((row) => row.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
@@ -255,7 +269,7 @@ export function renderReportText(r: Report): string {
     `throughput ${n(r.fps)} images/s (${n(r.cyclesPerImage)} cycles/image), latency about ${n(r.latencyCycles)} cycles`,
     `bottleneck: stage "${r.bottleneck.stage}", bounded by ${r.bottleneck.resource}`,
     `folding: ${r.folding}`,
-    `LUT ${n(t.lut)} / ${n(c.lut)} (${pct(t.lut, c.lut)}), FF ${n(t.ff)} / ${n(c.ff)} (${pct(t.ff, c.ff)}), DSP ${n(t.dsp)} / ${n(c.dsp)} (${pct(t.dsp, c.dsp)}), BRAM36 ${t.bram36.toFixed(1)} / ${n(c.bram36)} (${pct(t.bram36, c.bram36)})`,
+    `LUT ${n(t.lut)} / ${n(c.lut)} (${pct(t.lut, c.lut)}), FF ${n(t.ff)} / ${n(c.ff)} (${pct(t.ff, c.ff)}), DSP ${n(t.dsp)} / ${n(c.dsp)} (${pct(t.dsp, c.dsp)}), BRAM36 ${t.bram36.toFixed(1)} / ${n(c.bram36)} (${pct(t.bram36, c.bram36)})${c.uram > 0 || t.uram > 0 ? `, URAM ${n(t.uram)} / ${n(c.uram)} (${pct(t.uram, c.uram)})` : ''}`,
     `on-chip memory ${n(t.onchipBytes)} bytes (${mb(t.onchipBytes)}) of ${n(c.onchipBytes)} on the device and ${n(r.onchipLimitBytes)} budget`,
     ...(r.packing
       ? [`DSP packing (p): ${r.packing.stages.length} stage${r.packing.stages.length === 1 ? '' : 's'} put two int8 products on each multiplier DSP: ${n(r.packing.dsp)} DSP instead of ${n(r.packing.dspUnpacked)} (${(r.packing.dspUnpacked / r.packing.dsp).toFixed(2)}x int8 MACs per DSP there, requantizers included)`]
@@ -294,6 +308,7 @@ export function reportHtmlView(r: Report): object {
     ['FF', t.ff, c.ff],
     ['DSP', t.dsp, c.dsp],
     ['BRAM36', t.bram36, c.bram36],
+    ...(c.uram > 0 || t.uram > 0 ? [['URAM', t.uram, c.uram] as [string, number, number]] : []),
     ['on-chip bytes', t.onchipBytes, c.onchipBytes],
   ];
   const share = ([, used, have]: [string, number, number]): number => (have > 0 ? used / have : used > 0 ? Infinity : 0);

@@ -11,7 +11,7 @@ import type { StageCost } from '../map/cost.js';
 /** Yosys `stat` cell counts of one synthesized module: cell type → count. */
 export type Cells = ReadonlyMap<string, number>;
 
-/** The four figures the estimate and the synthesized netlist are compared on. */
+/** The figures the estimate and the synthesized netlist are compared on. */
 export interface SynthCounts {
   /** LUT6 sites (Intel: ALUTs, i.e. half ALMs; Lattice: LUT4 / 2). */
   readonly lut: number;
@@ -20,6 +20,8 @@ export interface SynthCounts {
   readonly dsp: number;
   /** Block RAM in 36 Kib units (RAMB18 = 0.5; M10K = 10/36; EBR = 4/36). */
   readonly bram36: number;
+  /** UltraRAM blocks (URAM288; 0 off UltraScale+). */
+  readonly uram: number;
 }
 
 /**
@@ -57,10 +59,10 @@ function get(cells: Cells, ...names: readonly string[]): number {
  * Xilinx cells (7-series and UltraScale+ names) as the cost model's figures:
  * LUT1..LUT6 plus LUT-as-memory, FDRE/FDSE/FDCE/FDPE, DSP48E1/E2, RAMB36/RAMB18
  * (E1/E2). INV is not counted (Vivado folds it into the neighbouring LUT);
- * CARRY4/CARRY8 and MUXF7/F8 are not LUTs. bramBits/lutramBits are not
- * observable in a netlist (0); `uram` counts URAM288 (UltraScale+ only).
+ * CARRY4/CARRY8 and MUXF7/F8 are not LUTs. bramBits/lutramBits/uramBits are
+ * not observable in a netlist (0); `uram` counts URAM288 (UltraScale+ only).
  */
-export function measured(cells: Cells): StageCost & { lutram: number; carry: number; uram: number } {
+export function measured(cells: Cells): StageCost & { lutram: number; carry: number } {
   let lut = 0;
   let ff = 0;
   let lutram = 0;
@@ -81,12 +83,13 @@ export function measured(cells: Cells): StageCost & { lutram: number; carry: num
     lutram,
     carry: get(cells, 'CARRY4', 'CARRY8'),
     uram: get(cells, 'URAM288'),
+    uramBits: 0,
   };
 }
 
 export function xilinxCounts(cells: Cells): SynthCounts {
   const m = measured(cells);
-  return { lut: m.lut, ff: m.ff, dsp: m.dsp, bram36: m.bram36 + m.bram18 / 2 };
+  return { lut: m.lut, ff: m.ff, dsp: m.dsp, bram36: m.bram36 + m.bram18 / 2, uram: m.uram };
 }
 
 /**
@@ -101,7 +104,7 @@ export function intelAlmCounts(cells: Cells): SynthCounts {
   for (const [k, v] of cells) if (/^MISTRAL_ALUT(\d|_ARITH)$/.test(k)) lut += v;
   lut += get(cells, 'MISTRAL_MLAB');
   const dsp = get(cells, 'MISTRAL_MUL27X27') + Math.ceil(get(cells, 'MISTRAL_MUL18X18') / 2) + Math.ceil(get(cells, 'MISTRAL_MUL9X9') / 3);
-  return { lut, ff: get(cells, 'MISTRAL_FF'), dsp, bram36: (get(cells, 'MISTRAL_M10K') * 10) / 36 };
+  return { lut, ff: get(cells, 'MISTRAL_FF'), dsp, bram36: (get(cells, 'MISTRAL_M10K') * 10) / 36, uram: 0 };
 }
 
 /**
@@ -116,5 +119,5 @@ export function ice40Counts(cells: Cells): SynthCounts {
     if (/^SB_DFF/.test(k)) ff += v;
     if (/^SB_RAM40_4K/.test(k)) ebr += v;
   }
-  return { lut: get(cells, 'SB_LUT4') / 2, ff, dsp: get(cells, 'SB_MAC16'), bram36: (ebr * 4 + get(cells, 'SB_SPRAM256KA') * 256) / 36 };
+  return { lut: get(cells, 'SB_LUT4') / 2, ff, dsp: get(cells, 'SB_MAC16'), bram36: (ebr * 4 + get(cells, 'SB_SPRAM256KA') * 256) / 36, uram: 0 };
 }

@@ -60,8 +60,8 @@ export function errorPct(estimate: number, synthesized: number): number | null {
 }
 
 export async function synthDesign(info: ModelInfo, opts: SynthDesignOptions): Promise<SynthDesignResult> {
-  const target = synthTarget(opts.device);
   const { files, design } = generate(info, { folding: opts.folding, device: opts.device.name, clockMhz: opts.clockMhz });
+  const target = synthTarget(opts.device, { uram: design.stages.some((s) => s.fold.uram === true) });
   const report = buildReport(design, info.model.name, opts.device, { clockMhz: opts.clockMhz });
   // Absolute: Yosys runs in the design directory and writes its statistics and netlists beside it.
   const workDir = resolve(opts.workDir);
@@ -91,7 +91,7 @@ export async function synthDesign(info: ModelInfo, opts: SynthDesignOptions): Pr
     write: { ...(netlist.json !== null ? { json: netlist.json } : {}), ...(netlist.verilog !== null ? { verilog: netlist.verilog } : {}) },
   });
   const t = report.totals;
-  const estimate: SynthCounts = { lut: t.lut, ff: t.ff, dsp: t.dsp, bram36: t.bram36 };
+  const estimate: SynthCounts = { lut: t.lut, ff: t.ff, dsp: t.dsp, bram36: t.bram36, uram: t.uram };
   const synthesized = target.count(run.cells);
   return {
     model: info.model.name,
@@ -106,6 +106,7 @@ export async function synthDesign(info: ModelInfo, opts: SynthDesignOptions): Pr
       ff: errorPct(estimate.ff, synthesized.ff),
       dsp: errorPct(estimate.dsp, synthesized.dsp),
       bram36: errorPct(estimate.bram36, synthesized.bram36),
+      uram: errorPct(estimate.uram, synthesized.uram),
     },
     cells: run.cells,
     unitsNote: target.unitsNote,

@@ -1,8 +1,9 @@
 /**
  * Which Yosys 0.23 synthesis script a device gets, and how its cells are
  * counted: Xilinx 7-series `synth_xilinx -family xc7`, UltraScale+
- * `-family xcup` (DSP48E2, RAMB36E2; UltraRAM is not inferred, as the cost
- * model assumes), Cyclone V `synth_intel_alm -family cyclonev`, iCE40
+ * `-family xcup` (DSP48E2, RAMB36E2; with `-uram` when the design asks for
+ * UltraRAM line buffers, which also lets Yosys put other RAMs of 2K words or
+ * more in UltraRAM; without, no UltraRAM, as the cost model assumes), Cyclone V `synth_intel_alm -family cyclonev`, iCE40
  * UltraPlus `synth_ice40 -dsp`. Arria 10 has no Yosys 0.23 flow. (iCE40 with
  * -abc9 gives about a fifth fewer SB_LUT4, but nextpnr-ice40 0.4 rejects some of
  * its netlists for combinational loops through the carry chains.)
@@ -22,8 +23,14 @@ export interface SynthTarget {
   readonly unitsNote: string | null;
 }
 
-/** The Yosys flow for a device; a GenRtlError when Yosys 0.23 cannot target its family. */
-export function synthTarget(device: Device): SynthTarget {
+/**
+ * The Yosys flow for a device; a GenRtlError when Yosys 0.23 cannot target its family, or when
+ * `uram` (the design has UltraRAM line buffers) and the device is not an UltraScale+ part with UltraRAM.
+ */
+export function synthTarget(device: Device, opts: { readonly uram?: boolean } = {}): SynthTarget {
+  if (opts.uram && !(device.vendor === 'xilinx' && device.uramCount > 0)) {
+    throw new GenRtlError(`device "${device.name}"`, 'has no UltraRAM: drop "uram" from the folding (gen-rtl report shows where it is), or pick an UltraScale+ part with UltraRAM (e.g. xczu7ev)');
+  }
   switch (device.vendor) {
     case 'xilinx':
       switch (device.family) {
@@ -38,7 +45,7 @@ export function synthTarget(device: Device): SynthTarget {
         case 'kintex-ultrascale+':
         case 'virtex-ultrascale+':
           return {
-            command: 'synth_xilinx -flatten -family xcup',
+            command: `synth_xilinx -flatten -family xcup${opts.uram ? ' -uram' : ''}`,
             family: 'xcup',
             count: xilinxCounts,
             unitsNote: 'UltraScale+ cells (DSP48E2, RAMB36E2/RAMB18E2, RAM32M16/RAM64M8 at 8 LUTs); the cost model is calibrated on xc7 cells (docs/cost-model.md)',

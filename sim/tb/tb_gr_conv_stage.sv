@@ -40,6 +40,7 @@ module tb_gr_conv_stage;
   parameter integer STALL      = 30;  // stall probability in percent
   parameter integer SEED       = 1;   // image and stall seed
   parameter integer LB_LUTRAM  = 0;   // DUT line-buffer memory style (behaviour must not depend on it)
+  parameter integer LB_URAM    = 0;   // DUT line-buffer memory style (behaviour must not depend on it)
   parameter integer PACK       = 0;   // DUT shares one multiplier per lane pair (behaviour must not depend on it)
   parameter integer EXTREME_X  = 0;   // 1: image values only 0x00, 0x7F, 0x80, 0xFF (the products' extremes)
 
@@ -90,7 +91,7 @@ module tb_gr_conv_stage;
     .OUT_SIGNED(OUT_SIGNED),
     .W0_FILE("w0.hex"), .W1_FILE((MODE == 2) ? "w1.hex" : ""), .M0_FILE("m0.hex"),
     .M1_FILE((MODE == 2) ? "m1.hex" : ""), .BIAS_FILE("bias.hex"), .SHIFT_FILE("shift.hex"),
-    .LB_LUTRAM(LB_LUTRAM), .PACK(PACK)
+    .LB_LUTRAM(LB_LUTRAM), .LB_URAM(LB_URAM), .PACK(PACK)
   ) dut (
     .clk(clk), .rst_n(rst_n),
     .s_tdata(s_tdata), .s_tvalid(s_tvalid), .s_tready(s_tready),

@@ -49,6 +49,7 @@ module tb_gr_conv_window_stage;
   parameter integer SEED       = 1;   // image and stall seed
   parameter integer CONST_W    = 0;   // DUT CONST_W
   parameter integer LB_LUTRAM  = 0;   // DUT line-buffer memory style (behaviour must not depend on it)
+  parameter integer LB_URAM    = 0;   // DUT line-buffer memory style (behaviour must not depend on it)
   localparam integer WBP       = (MODE == 1) ? 8 : 1;
   parameter [PE*K*K*SIMD*WBP-1:0] W0_BITS = 0;   // DUT W0_BITS (contents of w0bits.txt)
 
@@ -107,7 +108,7 @@ module tb_gr_conv_window_stage;
     .CONST_W(CONST_W), .W0_BITS(W0_BITS),
     .W0_FILE((USE_CONST != 0) ? "" : "w0.hex"), .W1_FILE((MODE == 2) ? "w1.hex" : ""), .M0_FILE("m0.hex"),
     .M1_FILE((MODE == 2) ? "m1.hex" : ""), .BIAS_FILE("bias.hex"), .SHIFT_FILE("shift.hex"),
-    .LB_LUTRAM(LB_LUTRAM)
+    .LB_LUTRAM(LB_LUTRAM), .LB_URAM(LB_URAM)
   ) dut (
     .clk(clk), .rst_n(rst_n),
     .s_tdata(s_tdata), .s_tvalid(s_tvalid), .s_tready(s_tready),

@@ -27,6 +27,7 @@ module tb_gr_maxpool_stage;
   parameter integer STALL  = 30;  // stall probability in percent
   parameter integer SEED   = 1;   // image and stall seed
   parameter integer LB_LUTRAM = 0; // DUT line-buffer memory style (behaviour must not depend on it)
+  parameter integer LB_URAM   = 0; // DUT line-buffer memory style (behaviour must not depend on it)
 
   localparam integer DW       = 8;
   localparam integer OH       = (H + 2*P - K) / S + 1;
@@ -48,7 +49,7 @@ module tb_gr_maxpool_stage;
   reg             m_tready;
 
   gr_maxpool_stage #(
-    .H(H), .W(W), .C(C), .K(K), .S(S), .P(P), .DW(DW), .SIGNED(SIGNED), .LB_LUTRAM(LB_LUTRAM)
+    .H(H), .W(W), .C(C), .K(K), .S(S), .P(P), .DW(DW), .SIGNED(SIGNED), .LB_LUTRAM(LB_LUTRAM), .LB_URAM(LB_URAM)
   ) dut (
     .clk(clk), .rst_n(rst_n),
     .s_tdata(s_tdata), .s_tvalid(s_tvalid), .s_tready(s_tready),

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasRams } from '../../generator/emit/fold.js';
+import { hasLineBuffer, hasRams } from '../../generator/emit/fold.js';
 import { zooModel } from '../../generator/zoo/index.js';
 import { HAVE_VERILATOR, cycleError } from './helpers.js';
 
@@ -49,7 +49,7 @@ describe.skipIf(!HAVE_VERILATOR)('optimizer-chosen designs under Verilator', () 
     });
   }
 
-  it('every line buffer and join FIFO in LUT RAM (the optimizer\'s answer to scarce block RAM): still bit-exact', () => {
+  it('every line buffer in LUT RAM or UltraRAM and every join FIFO in LUT RAM (the optimizer\'s answers to scarce block RAM): still bit-exact', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gen-rtl-lutram-'));
     const model = join(dir, 'tiny.sepb');
     expect(gen('zoo', 'sepnet-tiny-28', '--out', model).status).toBe(0);
@@ -57,8 +57,12 @@ describe.skipIf(!HAVE_VERILATOR)('optimizer-chosen designs under Verilator', () 
     const folding = JSON.parse(readFileSync(join(dir, 'design', 'folding.json'), 'utf8')) as { stages: Record<string, Record<string, unknown>> };
     const info = zooModel('sepnet-tiny-28').info;
     const withRams = info.layers.filter((l) => hasRams(l)).map((l) => l.layer.name);
+    // Line buffers alternate between LUT RAM and UltraRAM; join FIFOs have LUT RAM only.
+    const lineBuffers = info.layers.filter((l) => hasLineBuffer(l)).map((l) => l.layer.name);
+    const inUram = lineBuffers.filter((_, i) => i % 2 === 1);
     expect(withRams.length).toBeGreaterThanOrEqual(4);
-    for (const name of withRams) folding.stages[name]!.lutram = true;
+    expect(inUram.length).toBeGreaterThanOrEqual(2);
+    for (const name of withRams) Object.assign(folding.stages[name]!, inUram.includes(name) ? { uram: true, lutram: false } : { lutram: true });
     const file = join(dir, 'lutram.json');
     writeFileSync(file, JSON.stringify(folding));
     const r = gen('cosim', model, '--fold', file, '--images', '2', '--quick-build', '--json', '--work', join(dir, 'work'));
@@ -66,11 +70,12 @@ describe.skipIf(!HAVE_VERILATOR)('optimizer-chosen designs under Verilator', () 
     const j = JSON.parse(r.stdout);
     expect(j.mismatches).toBe(0);
     expect(cycleError(j.cyclesPerImage, j.predictedCyclesPerImage)).toBeLessThanOrEqual(0.1);
-    // One LB_LUTRAM per line buffer, one LUTRAM per join FIFO: all set.
+    // One LB_LUTRAM or LB_URAM per line buffer, one LUTRAM per join FIFO: all set.
     const topFile = readdirSync(join(j.designDir, 'rtl')).find((f) => f.startsWith('gr_top_'))!;
     const top = readFileSync(join(j.designDir, 'rtl', topFile), 'utf8');
     const joins = info.layers.filter((l) => l.layer.inputs.length > 1);
     const expected = withRams.length - joins.length + joins.reduce((n, l) => n + l.layer.inputs.length, 0);
-    expect(top.match(/\.(LB_)?LUTRAM\s*\(\s*1\s*\)/g)?.length).toBe(expected);
+    expect(top.match(/\.(LB_)?LUTRAM\s*\(\s*1\s*\)/g)?.length).toBe(expected - inUram.length);
+    expect(top.match(/\.LB_URAM\s*\(\s*1\s*\)/g)?.length).toBe(inUram.length);
   });
 });

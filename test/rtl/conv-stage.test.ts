@@ -70,6 +70,7 @@ const convLint: ReadonlyArray<[string, Params]> = [
   ['int8 k1 packed', { MODE: 1, H: 8, W: 8, C: 16, COUT: 8, K: 1, S: 1, P: 0, G: 1, PE: 8, SIMD: 4, IN_SIGNED: 1, OUT_SIGNED: 1, PACK: 1 }],
   ['int8 k3 g2 packed', { MODE: 1, H: 8, W: 8, C: 8, COUT: 4, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 4, PACK: 1 }],
   ['prb k3 s1 g2 packed', { MODE: 2, H: 8, W: 8, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 4, SIMD: 2, ACC1_W: 18, PACK: 1 }],
+  ['binary k3 line buffer in UltraRAM', { MODE: 0, H: 8, W: 8, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 1, PE: 2, SIMD: 4, LB_URAM: 1 }],
 ];
 // PE and SIMD from 1 to full, every mode.
 for (const MODE of [0, 1, 2]) {
@@ -86,6 +87,7 @@ const poolLint: ReadonlyArray<[string, Params]> = [
   ['k3 s1 p1', { H: 5, W: 5, C: 2, K: 3, S: 1, P: 1, SIGNED: 0 }],
   ['k1 h=w=1', { H: 1, W: 1, C: 5, K: 1, S: 1, P: 0, SIGNED: 1 }],
   ['k5 s4 p2', { H: 9, W: 11, C: 1, K: 5, S: 4, P: 2, SIGNED: 0 }],
+  ['k3 s2 p1 line buffer in UltraRAM', { H: 7, W: 6, C: 3, K: 3, S: 2, P: 1, SIGNED: 1, LB_URAM: 1 }],
 ];
 
 describe.skipIf(!haveVerilator)('verilator --lint-only -Wall (skipped: verilator not on PATH)', () => {
@@ -110,6 +112,7 @@ describe.skipIf(!haveVerilator)('verilator --lint-only -Wall (skipped: verilator
       [{ H: 1, W: 1, K: 5, P: 1 }, 'gr_error_conv_output_size_must_be_at_least_1'],
       [{ MODE: 0, PE: 2, PACK: 1 }, 'gr_error_pack_needs_int8_products_and_even_pe'],
       [{ MODE: 1, PE: 1, PACK: 1 }, 'gr_error_pack_needs_int8_products_and_even_pe'],
+      [{ LB_LUTRAM: 1, LB_URAM: 1 }, 'gr_error_ram_uram_must_be_0_or_1_and_not_with_lutram'],
     ];
     for (const [p, name] of bad) {
       const r = run('verilator', ['--lint-only', '-Wall', '--top-module', 'gr_conv_stage', ...vParams(p), ...CONV_FILES], ROOT);
@@ -150,6 +153,7 @@ const convSims: readonly SimCase[] = [
   { name: 'int8 k2 s2 p1', p: { MODE: 1, H: 7, W: 7, C: 4, COUT: 4, K: 2, S: 2, P: 1, G: 1, PE: 2, SIMD: 2, IN_SIGNED: 1 }, verilator: false },
   { name: 'prb k3 s1 g2', p: { MODE: 2, H: 6, W: 5, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 2 }, verilator: true },
   { name: 'prb k3 s1 g2, line buffer in LUT RAM', p: { MODE: 2, H: 6, W: 5, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 2, LB_LUTRAM: 1 }, verilator: true },
+  { name: 'binary k3 s2 p1 g2, line buffer in UltraRAM', p: { MODE: 0, H: 8, W: 7, C: 8, COUT: 8, K: 3, S: 2, P: 1, G: 2, PE: 2, SIMD: 4, LB_URAM: 1 }, verilator: false },
   // A 1×1 stride-1 stage as the generator emits it: the image as one column of H·W pixels.
   { name: 'int8 k1, 6x5 image as a 30x1 column, full PE/SIMD', p: { MODE: 1, H: 30, W: 1, C: 8, COUT: 8, K: 1, S: 1, P: 0, G: 1, PE: 8, SIMD: 8, IN_SIGNED: 1 }, verilator: true },
   { name: 'prb k3 s2 g4', p: { MODE: 2, H: 7, W: 8, C: 8, COUT: 8, K: 3, S: 2, P: 1, G: 4, PE: 1, SIMD: 1, IN_SIGNED: 1, OUT_SIGNED: 1 }, verilator: true },
@@ -174,6 +178,7 @@ const poolSims: readonly SimCase[] = [
   { name: 'k2 s2 p0', p: { H: 8, W: 8, C: 3, K: 2, S: 2, P: 0, SIGNED: 0 }, verilator: true },
   { name: 'k3 s2 p1 signed', p: { H: 7, W: 6, C: 3, K: 3, S: 2, P: 1, SIGNED: 1 }, verilator: true },
   { name: 'k3 s2 p1 signed, line buffer in LUT RAM', p: { H: 7, W: 6, C: 3, K: 3, S: 2, P: 1, SIGNED: 1, LB_LUTRAM: 1 }, verilator: false },
+  { name: 'k3 s1 p1 signed, line buffer in UltraRAM', p: { H: 5, W: 6, C: 2, K: 3, S: 1, P: 1, SIGNED: 1, LB_URAM: 1 }, verilator: false },
   { name: 'k3 s1 p1', p: { H: 5, W: 6, C: 2, K: 3, S: 1, P: 1, SIGNED: 1 }, verilator: false },
   { name: 'k2 s2 odd size', p: { H: 7, W: 7, C: 2, K: 2, S: 2, P: 0, SIGNED: 0 }, verilator: false },
   { name: 'k3 s3 p1', p: { H: 8, W: 7, C: 2, K: 3, S: 3, P: 1, SIGNED: 1 }, verilator: false },

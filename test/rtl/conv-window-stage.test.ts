@@ -139,6 +139,7 @@ const sims: readonly SimCase[] = [
   { name: 'binary k5 s2 p2 rom, single row', p: { MODE: 0, H: 9, W: 9, C: 4, COUT: 4, K: 5, S: 2, P: 2, G: 1, PE: 4, SIMD: 4, CONST_W: 0 }, verilator: false },
   { name: 'binary k3 p0 (R > K+S)', p: { MODE: 0, H: 6, W: 6, C: 2, COUT: 2, K: 3, S: 1, P: 0, G: 1, PE: 1, SIMD: 1 }, verilator: false },
   { name: 'binary k3 s2 p1, banks in LUT RAM', p: { MODE: 0, H: 8, W: 7, C: 4, COUT: 4, K: 3, S: 2, P: 1, G: 1, PE: 2, SIMD: 2, LB_LUTRAM: 1 }, verilator: true },
+  { name: 'binary k3 s1 p1, banks in UltraRAM', p: { MODE: 0, H: 6, W: 5, C: 4, COUT: 4, K: 3, S: 1, P: 1, G: 1, PE: 2, SIMD: 2, LB_URAM: 1 }, verilator: false },
   { name: 'binary k1 s2 g2', p: { MODE: 0, H: 7, W: 8, C: 4, COUT: 4, K: 1, S: 2, P: 0, G: 2, PE: 1, SIMD: 2 }, verilator: false },
   { name: 'binary k3 s3 p1 const', p: { MODE: 0, H: 10, W: 10, C: 2, COUT: 2, K: 3, S: 3, P: 1, G: 1, PE: 2, SIMD: 2, CONST_W: 1 }, verilator: false },
   { name: 'binary k4 s4 p1', p: { MODE: 0, H: 10, W: 9, C: 2, COUT: 2, K: 4, S: 4, P: 1, G: 1, PE: 2, SIMD: 2 }, verilator: false },

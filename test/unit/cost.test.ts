@@ -10,7 +10,7 @@ import { addTreeCost, BRAM18_SHAPES, BRAM36_SHAPES, bramPrimitives, fifoCost, li
 import { Prng } from '../../generator/util/prng.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
 
-function plan(net: string, stage: string, fold?: { pe: number; simd: number }): StagePlan {
+function plan(net: string, stage: string, fold?: Record<string, number | boolean>): StagePlan {
   const { info } = microModel(MICRO_NETS.find((n) => n.name === net)!, 11);
   const folding = resolveFolding(info, fold ? { stages: { [stage]: fold } } : undefined, 'test');
   return buildDesign(info, folding).stages.find((s) => s.info.layer.name === stage)!;
@@ -54,6 +54,15 @@ describe('block RAM packing', () => {
     expect(mapMemory(576, 1, 'rom').where).toBe('logic');
     expect(mapMemory(256, 64, 'rom').where).toBe('logic'); // 16384 / 64 = 256 < 257
     expect(mapMemory(2048, 32, 'rom')).toMatchObject({ where: 'bram', bram36: 2 });
+  });
+
+  it('UltraRAM (style "uram"): 4K x 72 blocks tiled in width and depth, no LUTs; ROMs stay where they were', () => {
+    // Yosys 0.23 synth_xilinx -family xcup -uram: 224 x 1,024 bits -> 15 URAM288, 0 LUT, 0 FF.
+    expect(mapMemory(224, 1024, 'ram', 'uram')).toEqual({ where: 'uram', bram36: 0, bram18: 0, uram: 15, lut: 0, ff: 0 });
+    expect(mapMemory(4096, 72, 'ram', 'uram')).toMatchObject({ where: 'uram', uram: 1 });
+    expect(mapMemory(4097, 73, 'ram', 'uram')).toMatchObject({ where: 'uram', uram: 4 });
+    // URAM cannot be initialized: a ROM ignores the style.
+    expect(mapMemory(2048, 32, 'rom', 'uram')).toMatchObject({ where: 'bram', uram: 0 });
   });
 });
 
@@ -201,6 +210,20 @@ describe('stage models', () => {
     expect(c.bram36 + c.bram18).toBe(0);
     expect(c.bramBits).toBe(0);
     expect(c.lutramBits).toBeGreaterThanOrEqual(4 * 9 * 4 * 8 + 72 * 4);
+  });
+
+  it('a line buffer in UltraRAM moves its bits and LUTs there; nothing else changes', () => {
+    for (const [net, window] of [['binconv-k3-s1-p1', false], ['binconv-k3-s1-p1', true], ['maxpool-k3-s2-p1', false]] as const) {
+      const fold = net.startsWith('maxpool') ? undefined : { pe: 1, simd: 4, window };
+      const lut = stageCost(plan(net, 'dut', { ...fold, lutram: true }));
+      const uram = stageCost(plan(net, 'dut', { ...fold, uram: true }));
+      expect(uram.uram, net).toBeGreaterThan(0);
+      expect(uram.uramBits, net).toBeGreaterThan(0);
+      expect(uram.lutramBits + uram.uramBits, net).toBe(lut.lutramBits);
+      expect(uram.lut, net).toBeLessThan(lut.lut);
+      expect(uram.dsp, net).toBe(lut.dsp);
+      expect(lut.uram + lut.uramBits, net).toBe(0);
+    }
   });
 });
 

@@ -76,6 +76,19 @@ describe('generate', () => {
     expect(() => resolveFolding(info, { stages: { module1_prb1: { pe: 2, window: true, pack: true } } }, 'f.json')).toThrow(/pack is for the one-tap-per-cycle core/);
   });
 
+  it('puts a line buffer in UltraRAM only where the stage has one, and not together with LUT RAM', () => {
+    const ok = resolveFolding(info, { stages: { conv1: { pe: 4, uram: true }, pool1: { uram: true } } }, 'f.json');
+    expect(ok.get('conv1')).toEqual({ pe: 4, simd: 1, window: false, uram: true });
+    const stages = generate(info, { folding: ok, device: null, clockMhz: 100 }).design.stages;
+    for (const name of ['conv1', 'pool1']) expect(stages.find((s) => s.info.layer.name === name)!.params).toContainEqual({ name: 'LB_URAM', value: '1' });
+    // Stages without it get no LB_URAM parameter at all (the RTL's default, 0).
+    expect(stages.find((s) => s.info.layer.name === 'conv2')!.params.some((p) => p.name === 'LB_URAM')).toBe(false);
+    expect(() => resolveFolding(info, { stages: { module1_svd1: { uram: true } } }, 'f.json')).toThrow(/stage "module1_svd1" \(conv\): uram needs a stage with a line buffer/);
+    expect(() => resolveFolding(info, { stages: { module1_add: { uram: true } } }, 'f.json')).toThrow(/stage "module1_add" \(add\): uram needs a stage with a line buffer/);
+    expect(() => resolveFolding(info, { stages: { conv1: { lutram: true, uram: true } } }, 'f.json')).toThrow(/lutram and uram exclude each other/);
+    expect(() => resolveFolding(info, { stages: { conv1: { uram: 1 } } }, 'f.json')).toThrow(/conv1\.uram/);
+  });
+
   it('generates the shipped model too', () => {
     const shipped = readModelFile('models/sepnet-tiny-28.sepb');
     expect(generate(shipped, { folding: resolveFolding(shipped, undefined, 'd'), device: null, clockMhz: 100 }).design.stages.length).toBe(shipped.layers.length);

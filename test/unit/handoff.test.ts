@@ -11,6 +11,7 @@ import { generate } from '../../generator/emit/generate.js';
 import { clockPeriodNs, parseVendors, VENDOR_FLOWS, yosysTarget } from '../../generator/emit/handoff.js';
 import { closestInSize, isFullIntelPart, isFullXilinxPart, quartusTarget, vivadoTarget } from '../../generator/emit/vendor-parts.js';
 import { DEVICES, lookupDevice, parseDeviceJson } from '../../generator/map/devices.js';
+import { synthTarget } from '../../generator/synth/targets.js';
 import { zooModel } from '../../generator/zoo/index.js';
 
 describe('--vendor', () => {
@@ -120,6 +121,18 @@ describe('generate() with the handoff', () => {
       quartus: { family: 'Cyclone V', part: '5CSEMA5F31C6', device: '5csema5', note: expect.stringMatching(/xczu7ev is not an Intel device/) },
       yosys: { command: `synth_xilinx -flatten -family xcup -top ${top}`, note: expect.any(String) },
     });
+  });
+
+  it('a design with UltraRAM line buffers gets synth_xilinx -uram; a part without UltraRAM is refused', () => {
+    const withUram = resolveFolding(info, { stages: { conv2: { pe: 4, simd: 4, uram: true } } }, 'f.json');
+    const files = generate(info, { folding: withUram, device: device.name, clockMhz: 250, handoff: { vendors: ['yosys'], device } }).files;
+    expect(files.find((f) => f.path === 'yosys/synth.ys')!.content).toContain(`synth_xilinx -flatten -family xcup -uram -top ${top}`);
+    expect(files.find((f) => f.path === 'rtl/gr_sdp_ram.v')!.content).toContain('ram_style = "ultra"');
+    expect(run(['yosys']).find((f) => f.path === 'yosys/synth.ys')!.content).not.toContain('-uram');
+    expect(yosysTarget(lookupDevice('xczu7ev'), true).command).toBe('synth_xilinx -flatten -family xcup -uram');
+    // A part without UltraRAM: the design does not fit (the report says so), the script has no -uram and a note.
+    expect(yosysTarget(lookupDevice('xc7z045'), true)).toMatchObject({ command: 'synth_xilinx -flatten -family xc7', note: expect.stringMatching(/puts line buffers in UltraRAM, which xc7z045 does not have/) });
+    expect(() => synthTarget(lookupDevice('xczu9eg'), { uram: true })).toThrow(/device "xczu9eg": has no UltraRAM: drop "uram" from the folding/);
   });
 
   it('the clock: 1000 / MHz ns in the XDC and the SDC', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDesign } from '../../generator/emit/design.js';
-import { checkFold, foldLimits } from '../../generator/emit/fold.js';
+import { checkFold, foldLimits, hasLineBuffer } from '../../generator/emit/fold.js';
 import type { ModelInfo } from '../../generator/ir/analyze.js';
 import { lookupDevice, type Device } from '../../generator/map/devices.js';
 import { optimizeFolding } from '../../generator/map/optimize.js';
@@ -17,7 +17,7 @@ function reportFor(info: ModelInfo, device: Device, clockMhz: number, o: ReturnT
 
 function withinCaps(r: Report, u: number): void {
   const c = r.capacity;
-  for (const k of ['lut', 'ff', 'dsp', 'bram36'] as const) expect(r.totals[k], k).toBeLessThanOrEqual(u * c[k] + 1e-9);
+  for (const k of ['lut', 'ff', 'dsp', 'bram36', 'uram'] as const) expect(r.totals[k], k).toBeLessThanOrEqual(u * c[k] + 1e-9);
   expect(r.totals.onchipBytes).toBeLessThanOrEqual(Math.min(c.onchipBytes, r.onchipLimitBytes));
 }
 
@@ -107,6 +107,31 @@ describe('folding optimizer', () => {
     const ob = optimizeFolding(info, { device: big, clockMhz: 250 });
     const lutramStages = [...ob.folding.values()].filter((f) => f.lutram).length;
     expect(lutramStages).toBeLessThan([...o.folding.values()].filter((f) => f.lutram).length);
+  });
+
+  it('puts line buffers in UltraRAM where the part has it, within the cap, and goes faster for it', () => {
+    const info = zooModel('sepnet-small').info;
+    const zu7 = lookupDevice('xczu7ev');
+    const o = optimizeFolding(info, { device: zu7, clockMhz: 250 });
+    const r = reportFor(info, zu7, 250, o);
+    withinCaps(r, 0.8);
+    const uramStages = [...o.folding].filter(([, f]) => f.uram);
+    expect(uramStages.length).toBeGreaterThan(0);
+    for (const [name, f] of uramStages) {
+      expect(hasLineBuffer(info.byName.get(name)!), name).toBe(true);
+      expect(f.lutram ?? false, name).toBe(false);
+    }
+    expect(r.totals.uram).toBeGreaterThan(0);
+    expect(r.totals.uram).toBeLessThanOrEqual(0.8 * r.capacity.uram);
+    expect(r.totals.uram).toBe(r.stages.reduce((t, s) => t + s.uram, 0));
+    // The same part without UltraRAM: none used, and a slower design.
+    const noUram: Device = { ...zu7, name: 'zu7-no-uram', uramCount: 0, uramBits: 0 };
+    const on = optimizeFolding(info, { device: noUram, clockMhz: 250 });
+    expect([...on.folding.values()].some((f) => f.uram)).toBe(false);
+    expect(on.cyclesPerImage).toBeGreaterThan(o.cyclesPerImage);
+    // 7-series parts have none.
+    const o45 = optimizeFolding(info, { device: lookupDevice('xc7z045'), clockMhz: 250 });
+    expect([...o45.folding.values()].some((f) => f.uram)).toBe(false);
   });
 
   it('packs two int8 products per DSP on Xilinx parts, and only where legal; the report shows the saving', () => {

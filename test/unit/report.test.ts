@@ -27,6 +27,29 @@ describe('resource/fit report', () => {
     expect(Object.keys(r)).toEqual(expect.arrayContaining(['device', 'clockMhz', 'fits', 'fitProblems', 'totals', 'capacity', 'fps', 'cyclesPerImage', 'latencyCycles', 'bottleneck', 'stages']));
   });
 
+  it('counts UltraRAM line buffers: a URAM column and total where used, a fit problem on a part without it', () => {
+    const folding = resolveFolding(tiny, { stages: { conv1: { uram: true }, conv2: { uram: true } } }, 'f.json');
+    const design = buildDesign(tiny, folding);
+    const zu7 = buildReport(design, 'sepnet-tiny-28', lookupDevice('xczu7ev'), { clockMhz: 250 });
+    const used = zu7.stages.filter((s) => s.uram > 0).map((s) => s.name);
+    expect(used).toEqual(['conv1', 'conv2']);
+    expect(zu7.totals.uram).toBe(zu7.stages.reduce((t, s) => t + s.uram, 0));
+    expect(zu7.fits).toBe(true);
+    const text = renderReportText(zu7);
+    expect(text).toMatch(new RegExp(`URAM ${zu7.totals.uram} / 96 \\(`));
+    expect(text).toMatch(/PE x SIMD \(w: window, p: packed, u: UltraRAM\) .* BRAM36 +URAM +on-chip bits/);
+    expect(text).toMatch(/\nconv1 +binconv +1 x 1 u /);
+    // Without UltraRAM in the design, no URAM column.
+    expect(renderReportText(buildReport(tinyDesign, 'sepnet-tiny-28', lookupDevice('xczu7ev'), { clockMhz: 250 }))).not.toMatch(/u: UltraRAM| URAM +on-chip/);
+    const zu9 = buildReport(design, 'sepnet-tiny-28', lookupDevice('xczu9eg'), { clockMhz: 250 });
+    expect(zu9.fits).toBe(false);
+    expect(zu9.fitProblems).toEqual([expect.stringMatching(new RegExp(`^UltraRAM: needs ${zu7.totals.uram} URAM288, xczu9eg has 0, ${zu7.totals.uram} over; drop "uram" from some of stages conv1, conv2 in the folding$`))]);
+    const withAlt = buildReport(design, 'sepnet-tiny-28', lookupDevice('xczu9eg'), { clockMhz: 250, alternatives: DEVICES });
+    expect(withAlt.fitProblems[0]).toMatch(/, or use a part with more UltraRAM \(e\.g\. xck26\)$/);
+    // The bits count once, on chip.
+    expect(zu7.totals.onchipBytes).toBe(buildReport(tinyDesign, 'x', lookupDevice('xczu7ev'), { clockMhz: 250 }).totals.onchipBytes);
+  });
+
   it('SEP-Net small does not fit the xc7z020 and says what, by how much, and what to try', () => {
     const info = zooModel('sepnet-small').info;
     const r = buildReport(buildDesign(info, balancedFolding(info)), 'sepnet-small', lookupDevice('xc7z020'), { clockMhz: 200, alternatives: DEVICES });
