@@ -16,10 +16,18 @@
 // pairs: a select of 0, x, x' or x + x' per pair, then an adder tree), and sum x once for all
 // lanes; a padded tap (x = 0) adds 0 to both.
 // The int8 products are registered (DSP48 A/B/M registers).
+// SPREAD (MODE 2): with SPREAD = 1 the 1 x 1 branch multiplies the SIMD centre-tap inputs of a step
+// by PE*SIMD int8 weights, so its multipliers idle on the other K*K-1 taps. With SPREAD = R > 1 the
+// centre tap's CIS chunks are kept in a buffer as they pass, and from the step after the first one
+// the branch takes SIMD/R of them per step over the next CIS*R steps of the co_step, so PE*SIMD/R
+// multipliers suffice (R <= (K*K-1)/2 keeps the last of those steps inside the co_step: the centre
+// tap starts at step CENTRE*CIS of the co_step's K*K*CIS; the result is the same sum).
 //
 // Work order and ROM layouts exactly as docs/rtl-architecture.md (WB = 1 in MODE 0/2, 8 in MODE 1):
 //   W0_FILE row (co_step*K*K + t)*((C/G)/SIMD) + ci_step, PE*SIMD*WB bits, lane p input j at
-//           [(p*SIMD + j)*WB +: WB];  W1_FILE (MODE 2) row co_step*((C/G)/SIMD) + ci_step, PE*SIMD*8;
+//           [(p*SIMD + j)*WB +: WB];  W1_FILE (MODE 2) row (co_step*((C/G)/SIMD) + ci_step)*SPREAD + r,
+//           PE*(SIMD/SPREAD)*8 bits, lane p input j at [(p*(SIMD/SPREAD) + j)*8 +: 8]: the weight of
+//           input channel ci_step*SIMD + r*(SIMD/SPREAD) + j;
 //   M0_FILE, M1_FILE (MODE 2), BIAS_FILE, SHIFT_FILE row co_step, lane p at [p*X_W +: X_W].
 //
 // Timing. STEPS = (COUT/PE) * K*K * ((C/G)/SIMD) steps per output pixel, one per cycle: no bubble
@@ -68,7 +76,8 @@ module gr_conv_stage #(
   parameter         SHIFT_FILE = "",  // shifts
   parameter integer LB_LUTRAM  = 0,   // 1: the line buffer's memory in LUT RAM (the mapper's choice)
   parameter integer LB_URAM    = 0,   // 1: the line buffer's memory in UltraRAM (the mapper's choice)
-  parameter integer PACK       = 0    // 1: lanes 2q and 2q+1 share one multiplier per int8 product (PE even, MODE 1/2)
+  parameter integer PACK       = 0,   // 1: lanes 2q and 2q+1 share one multiplier per int8 product (PE even, MODE 1/2)
+  parameter integer SPREAD     = 1    // MODE 2: the 1 x 1 branch over SPREAD steps per chunk, SIMD/SPREAD multipliers a lane
 ) (
   input  wire                  clk,
   input  wire                  rst_n,
@@ -102,6 +111,10 @@ module gr_conv_stage #(
   localparam integer LV     = (SIMDD > 1) ? $clog2(SIMDD) : 0;      // adder-tree levels
   localparam integer CENTRE = (KK - 1) / 2;                         // centre tap (odd K)
   localparam integer COS_M1 = COS - 1;
+  localparam integer SPR    = (MODE == 2 && SPREAD > 1 && SIMDD % SPREAD == 0) ? SPREAD : 1;
+  localparam integer SIMDI  = SIMDD / SPR;                          // int8 products per step and lane
+  localparam integer LVI    = (SIMDI > 1) ? $clog2(SIMDI) : 0;      // their adder-tree levels
+  localparam integer W1D    = COS * CIS * SPR;                      // W1 rows
 
   localparam integer SW  = cw(STEPS);
   localparam integer OUW = cw(COS);
@@ -148,6 +161,9 @@ module gr_conv_stage #(
     if ((PACK != 0 && PACK != 1) || (PACK == 1 && (MODE == 0 || PE % 2 != 0))) begin : g_bad_pack
       gr_error_pack_needs_int8_products_and_even_pe u_err ();
     end
+    if (SPREAD < 1 || (SPREAD > 1 && (MODE != 2 || SIMDD % SPREAD != 0 || SPREAD > (KK - 1) / 2))) begin : g_bad_spread
+      gr_error_spread_needs_prb_a_divisor_of_simd_at_most_kk_minus_1_over_2 u_err ();
+    end
   endgenerate
 
   // ---------------------------------------------------------------- pipeline control
@@ -192,6 +208,8 @@ module gr_conv_stage #(
   reg [CTW-1:0]         c2;
   reg [SIMDD*IN_W-1:0]  x2;       // the SIMD input channels of this step, 0 in the padding
   wire [PEE*SIMDD*WB-1:0] w0q;    // W0 row of this step
+  wire                  t1_on;    // term 1 (the PRB's 1 x 1 branch) takes part in this step
+  wire [SIMDI*IN_W-1:0] xi2;      // the int8 products' inputs of this step (x2 unless SPREAD > 1)
 
   always @(posedge clk) begin
     if (!rst_n) v2 <= 1'b0;
@@ -199,7 +217,7 @@ module gr_conv_stage #(
   end
   always @(posedge clk) begin
     if (adv) begin
-      c2 <= {st_outer, (st_tap == CENTRE_T), st_last, st_first};
+      c2 <= {st_outer, t1_on, st_last, st_first};
       x2 <= st_pad ? '0 : chunk[st_isel];
     end
   end
@@ -209,21 +227,77 @@ module gr_conv_stage #(
   );
 
   // Int8 weights of this step: W0 in MODE 1, W1 (the PRB's 1 x 1 branch) in MODE 2.
-  wire [PEE*SIMDD*8-1:0] wi;
+  wire [PEE*SIMDI*8-1:0] wi;
   generate
-    if (MODE == 2) begin : g_w1
-      gr_conv_rom #(.DEPTH(COS*CIS), .WIDTH(PEE*SIMDD*8), .FILE(W1_FILE)) u_w1 (
+    if (MODE == 2 && SPR == 1) begin : g_w1
+      assign t1_on = (st_tap == CENTRE_T);
+      assign xi2 = x2;
+      gr_conv_rom #(.DEPTH(W1D), .WIDTH(PEE*SIMDI*8), .FILE(W1_FILE)) u_w1 (
         .clk(clk), .en(adv), .addr(st_irow), .q(wi)
       );
+    end else if (MODE == 2) begin : g_w1s
+      // SPREAD > 1: the centre tap's chunks into cbuf as they pass (slot cap_i); from the step
+      // after the first, chunk ec's part er (SIMDI channels) per step, W1 row erow.
+      localparam integer CPW = cw(CIS);
+      localparam integer RW  = cw(SPR);
+      localparam integer EAW = cw(W1D);
+      localparam integer EK  = CIS * SPR;                           // engine steps per co_step
+      localparam [CPW-1:0] CAP_LAST = CIS[CPW-1:0] - 1'b1;
+      localparam [RW-1:0]  R_LAST   = SPR[RW-1:0] - 1'b1;
+      localparam [EAW-1:0] EKA      = EK[EAW-1:0];
+      wire step    = adv && st_valid;
+      wire centre  = (st_tap == CENTRE_T);
+      wire start   = step && centre && cap_i == {CPW{1'b0}};        // the co_step's first centre step
+      reg  [SIMDD*IN_W-1:0] cbuf [0:CIS-1];
+      reg  [CPW-1:0] cap_i;
+      reg            eact;
+      reg  [CPW-1:0] ec;
+      reg  [RW-1:0]  er;
+      reg  [EAW-1:0] erow;
+      reg  [SIMDI*IN_W-1:0] e2;
+      wire [SIMDD*IN_W-1:0] cur = cbuf[ec];
+      always @(posedge clk) begin
+        if (!rst_n) begin
+          cap_i <= {CPW{1'b0}};
+          eact <= 1'b0;
+        end else if (step) begin
+          if (centre) cap_i <= (cap_i == CAP_LAST) ? {CPW{1'b0}} : cap_i + 1'b1;
+          if (start) eact <= 1'b1;
+          else if (eact && ec == CAP_LAST && er == R_LAST) eact <= 1'b0;
+        end
+      end
+      always @(posedge clk) begin
+        if (step && centre) cbuf[cap_i] <= st_pad ? '0 : chunk[st_isel];
+        if (step) begin
+          if (start) begin
+            ec <= {CPW{1'b0}};
+            er <= {RW{1'b0}};
+            erow <= EAW'(st_outer) * EKA;
+          end else if (eact) begin
+            er <= (er == R_LAST) ? {RW{1'b0}} : er + 1'b1;
+            if (er == R_LAST) ec <= ec + 1'b1;
+            erow <= erow + 1'b1;
+          end
+        end
+        if (adv) e2 <= cur[er*SIMDI*IN_W +: SIMDI*IN_W];
+      end
+      assign t1_on = eact;
+      assign xi2 = e2;
+      gr_conv_rom #(.DEPTH(W1D), .WIDTH(PEE*SIMDI*8), .FILE(W1_FILE)) u_w1 (
+        .clk(clk), .en(adv), .addr(erow), .q(wi)
+      );
+      wire unused_irow = ^st_irow;
     end else begin : g_no_w1
+      assign t1_on = 1'b0;
+      assign xi2 = x2;
       if (MODE == 1) begin : g_wi
         assign wi = w0q;
       end else begin : g_wi0
-        gr_zero #(.W(PEE*SIMDD*8)) u_zero_wi (.q(wi));
-        wire unused_wi = ^wi;
+        gr_zero #(.W(PEE*SIMDI*8)) u_zero_wi (.q(wi));
+        wire unused_wi = ^{wi, xi2};
       end
       wire [7:0] unused_w1 = W1_FILE[7:0] ^ M1_FILE[7:0];
-      wire unused_irow = ^st_irow;
+      wire unused_irow = ^{st_irow, st_tap};
     end
   endgenerate
 
@@ -301,26 +375,26 @@ module gr_conv_stage #(
   localparam integer SP  = IN_W + 8;        // bits of the low product field (= PW8 - 1)
   localparam integer PAW = SP + 9;          // packed multiplicand: wh * 2^SP + wl, signed
   localparam integer PPW = PAW + XW;        // packed product
-  wire [PEE*SIMDD*PW8-1:0] pprod;           // lane p input j at [(p*SIMDD + j)*PW8 +: PW8]: w*x, registered
+  wire [PEE*SIMDI*PW8-1:0] pprod;           // lane p input j at [(p*SIMDI + j)*PW8 +: PW8]: w*x, registered
   generate
     if (PACK == 1 && MODE != 0) begin : g_pack
       for (gq = 0; gq < PEE / 2; gq = gq + 1) begin : g_pair
-        for (gj = 0; gj < SIMDD; gj = gj + 1) begin : g_in
-          wire [IN_W-1:0] xr = x2[gj*IN_W +: IN_W];
+        for (gj = 0; gj < SIMDI; gj = gj + 1) begin : g_in
+          wire [IN_W-1:0] xr = xi2[gj*IN_W +: IN_W];
           wire [XW-1:0]   xe = {(IN_SIGNED != 0) ? xr[IN_W-1] : 1'b0, xr};
-          wire [7:0]      wl = wi[((2*gq)*SIMDD + gj)*8 +: 8];
-          wire [7:0]      wh = wi[((2*gq+1)*SIMDD + gj)*8 +: 8];
+          wire [7:0]      wl = wi[((2*gq)*SIMDI + gj)*8 +: 8];
+          wire [7:0]      wh = wi[((2*gq+1)*SIMDI + gj)*8 +: 8];
           wire [PAW-1:0]  a  = {wh[7], wh, {SP{1'b0}}} + {{(PAW-8){wl[7]}}, wl};
           reg  [PPW-1:0]  p;
           always @(posedge clk) begin
             if (adv) p <= $signed(a) * $signed(xe);
           end
-          assign pprod[((2*gq)*SIMDD + gj)*PW8 +: PW8]   = {p[SP-1], p[SP-1:0]};
-          assign pprod[((2*gq+1)*SIMDD + gj)*PW8 +: PW8] = p[SP +: PW8] + {{(PW8-1){1'b0}}, p[SP-1]};
+          assign pprod[((2*gq)*SIMDI + gj)*PW8 +: PW8]   = {p[SP-1], p[SP-1:0]};
+          assign pprod[((2*gq+1)*SIMDI + gj)*PW8 +: PW8] = p[SP +: PW8] + {{(PW8-1){1'b0}}, p[SP-1]};
         end
       end
     end else begin : g_no_pack
-      gr_zero #(.W(PEE*SIMDD*PW8)) u_zero_pprod (.q(pprod));
+      gr_zero #(.W(PEE*SIMDI*PW8)) u_zero_pprod (.q(pprod));
       wire unused_pprod = ^pprod;
     end
   endgenerate
@@ -372,28 +446,45 @@ module gr_conv_stage #(
         assign term0 = {bt_r, 1'b0} - sx_r;
       end
 
-      // Int8 term: E3 products w * x (DSP; shared by a lane pair with PACK), then an adder tree.
+      // Int8 term: E3 products w * x (DSP; shared by a lane pair with PACK), then an adder tree
+      // (SIMDI inputs; with SPREAD > 1 its LV - LVI levels fewer are made up by registers).
       if (MODE == 1 || MODE == 2) begin : g_int
         localparam integer TERM_W = (MODE == 1) ? ACC0_W : ACC1_W;
-        wire [SIMDD*PW8-1:0] li;
+        wire [SIMDI*PW8-1:0] li;
         if (PACK == 1) begin : g_packed
-          assign li = pprod[gp*SIMDD*PW8 +: SIMDD*PW8];
+          assign li = pprod[gp*SIMDI*PW8 +: SIMDI*PW8];
         end else begin : g_own
-          reg [SIMDD*PW8-1:0] lr;
-          for (gj = 0; gj < SIMDD; gj = gj + 1) begin : g_in
-            wire [IN_W-1:0] xr = x2[gj*IN_W +: IN_W];
+          reg [SIMDI*PW8-1:0] lr;
+          for (gj = 0; gj < SIMDI; gj = gj + 1) begin : g_in
+            wire [IN_W-1:0] xr = xi2[gj*IN_W +: IN_W];
             wire [XW-1:0]   xe = {(IN_SIGNED != 0) ? xr[IN_W-1] : 1'b0, xr};
-            wire [7:0]      w  = wi[(gp*SIMDD + gj)*8 +: 8];
+            wire [7:0]      w  = wi[(gp*SIMDI + gj)*8 +: 8];
             always @(posedge clk) begin
               if (adv) lr[gj*PW8 +: PW8] <= $signed(w) * $signed(xe);
             end
           end
           assign li = lr;
         end
-        wire [PW8+LV-1:0] it;
+        wire [PW8+LVI-1:0] itn;
+        wire [PW8+LVI-1:0] it;
         wire [TERM_W-1:0] it_r;
-        gr_conv_addtree #(.N(SIMDD), .IW(PW8)) u_it (.clk(clk), .en(adv), .in_data(li), .out_data(it));
-        gr_conv_resize #(.IW(PW8+LV), .OW(TERM_W)) u_it_r (.in_data(it), .out_data(it_r));
+        gr_conv_addtree #(.N(SIMDI), .IW(PW8)) u_it (.clk(clk), .en(adv), .in_data(li), .out_data(itn));
+        if (LV > LVI) begin : g_pad
+          reg [(LV-LVI)*(PW8+LVI)-1:0] d;
+          if (LV - LVI == 1) begin : g_one
+            always @(posedge clk) begin
+              if (adv) d <= itn;
+            end
+          end else begin : g_more
+            always @(posedge clk) begin
+              if (adv) d <= {d[(LV-LVI-1)*(PW8+LVI)-1:0], itn};
+            end
+          end
+          assign it = d[(LV-LVI-1)*(PW8+LVI) +: PW8+LVI];
+        end else begin : g_nopad
+          assign it = itn;
+        end
+        gr_conv_resize #(.IW(PW8+LVI), .OW(TERM_W)) u_it_r (.in_data(it), .out_data(it_r));
         if (MODE == 1) begin : g_t0
           assign term0 = it_r;
         end else begin : g_t1

@@ -3,7 +3,7 @@
 // (gr_conv_stage "ROM layouts"). The testbench reads the same files and decodes them itself.
 //
 //   node sim/tb/gen_conv_data.mjs --out DIR MODE=0 C=8 COUT=8 K=3 G=1 PE=2 SIMD=4 \
-//        IN_SIGNED=0 OUT_W=8 SEED=1 [WEIGHTS=ones|extreme]
+//        IN_SIGNED=0 OUT_W=8 SEED=1 [WEIGHTS=ones|extreme] [SPREAD=1]
 //
 // Writes w0.hex, m0.hex, bias.hex, shift.hex, and w1.hex, m1.hex when MODE = 2. W0/W1 rows are
 // uniformly random bits (every packed weight is then uniform over its range) unless WEIGHTS=ones
@@ -46,7 +46,7 @@ function pack(fields, width) {
 export function generateConvData(cfg) {
   const {
     MODE, C, COUT, K, G, PE, SIMD, IN_SIGNED = 0, OUT_W = 8, SUM_W = 64,
-    MULT_W = 18, BIAS_W = 32, SHIFT_W = 6, SEED = 1, WEIGHTS = 'random',
+    MULT_W = 18, BIAS_W = 32, SHIFT_W = 6, SEED = 1, WEIGHTS = 'random', SPREAD = 1,
   } = cfg;
   const next = rng(SEED * 7919 + 17);
   for (let i = 0; i < 16; i++) next();   // leave the correlated start of a small seed
@@ -76,7 +76,9 @@ export function generateConvData(cfg) {
   } else {
     files['w0.hex'] = randomRows(COS * KK * CIS, PE * SIMD * WB);
   }
-  if (MODE === 2) files['w1.hex'] = WEIGHTS === 'extreme' ? extremeRows(COS * CIS, PE * SIMD) : randomRows(COS * CIS, PE * SIMD * 8);
+  // W1 (PRB): rows of PE * SIMD/SPREAD weights, SPREAD rows per (co_step, ci_step).
+  const W1R = COS * CIS * SPREAD, W1N = PE * (SIMD / SPREAD);
+  if (MODE === 2) files['w1.hex'] = WEIGHTS === 'extreme' ? extremeRows(W1R, W1N) : randomRows(W1R, W1N * 8);
 
   // Typical |acc * M| (log2), to put the shift where outputs are neither all 0 nor all saturated.
   const n = CG * KK;

@@ -42,6 +42,7 @@ module tb_gr_conv_stage;
   parameter integer LB_LUTRAM  = 0;   // DUT line-buffer memory style (behaviour must not depend on it)
   parameter integer LB_URAM    = 0;   // DUT line-buffer memory style (behaviour must not depend on it)
   parameter integer PACK       = 0;   // DUT shares one multiplier per lane pair (behaviour must not depend on it)
+  parameter integer SPREAD     = 1;   // DUT's PRB 1 x 1 branch over SPREAD steps a chunk (W1 layout; behaviour must not depend on it)
   parameter integer EXTREME_X  = 0;   // 1: image values only 0x00, 0x7F, 0x80, 0xFF (the products' extremes)
 
   localparam integer IN_W    = 8;
@@ -57,6 +58,7 @@ module tb_gr_conv_stage;
   localparam integer OH      = (H + 2*P - K) / S + 1;
   localparam integer OW      = (W + 2*P - K) / S + 1;
   localparam integer WB      = (MODE == 1) ? 8 : 1;
+  localparam integer SIMD1   = SIMD / SPREAD;                      // W1 weights per lane and row
   localparam integer NTOT    = NIMG + NPERF;
   localparam integer NPIX_IN = NTOT * H * W;
   localparam integer NPIX_OUT = NTOT * OH * OW;
@@ -91,7 +93,7 @@ module tb_gr_conv_stage;
     .OUT_SIGNED(OUT_SIGNED),
     .W0_FILE("w0.hex"), .W1_FILE((MODE == 2) ? "w1.hex" : ""), .M0_FILE("m0.hex"),
     .M1_FILE((MODE == 2) ? "m1.hex" : ""), .BIAS_FILE("bias.hex"), .SHIFT_FILE("shift.hex"),
-    .LB_LUTRAM(LB_LUTRAM), .LB_URAM(LB_URAM), .PACK(PACK)
+    .LB_LUTRAM(LB_LUTRAM), .LB_URAM(LB_URAM), .PACK(PACK), .SPREAD(SPREAD)
   ) dut (
     .clk(clk), .rst_n(rst_n),
     .s_tdata(s_tdata), .s_tvalid(s_tvalid), .s_tready(s_tready),
@@ -101,7 +103,7 @@ module tb_gr_conv_stage;
   // ---------------------------------------------------------------- data
   reg [IN_W-1:0]           img  [0:NPIX_IN*C-1];
   reg [PE*SIMD*WB-1:0]     w0r  [0:COS*KK*CIS-1];
-  reg [PE*SIMD*8-1:0]      w1r  [0:COS*CIS-1];
+  reg [PE*SIMD1*8-1:0]     w1r  [0:COS*CIS*SPREAD-1];
   reg [PE*MULT_W-1:0]      m0r  [0:COS-1];
   reg [PE*MULT_W-1:0]      m1r  [0:COS-1];
   reg [PE*BIAS_W-1:0]      br   [0:COS-1];
@@ -175,7 +177,7 @@ module tb_gr_conv_stage;
                       a0 = (wb != {WB{1'b0}}) ? a0 + xv : a0 - xv;     // pattern bit, 1 = +1
                     end
                     if (MODE == 2 && ky == (K - 1) / 2 && kx == (K - 1) / 2) begin
-                      w8 = w1r[cs * CIS + ci / SIMD][(lp * SIMD + ci % SIMD) * 8 +: 8];
+                      w8 = w1r[(cs * CIS + ci / SIMD) * SPREAD + (ci % SIMD) / SIMD1][(lp * SIMD1 + ci % SIMD1) * 8 +: 8];
                       a1 = a1 + sx({56'd0, w8}, 8) * xv;
                     end
                   end

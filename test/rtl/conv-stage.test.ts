@@ -70,6 +70,8 @@ const convLint: ReadonlyArray<[string, Params]> = [
   ['int8 k1 packed', { MODE: 1, H: 8, W: 8, C: 16, COUT: 8, K: 1, S: 1, P: 0, G: 1, PE: 8, SIMD: 4, IN_SIGNED: 1, OUT_SIGNED: 1, PACK: 1 }],
   ['int8 k3 g2 packed', { MODE: 1, H: 8, W: 8, C: 8, COUT: 4, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 4, PACK: 1 }],
   ['prb k3 s1 g2 packed', { MODE: 2, H: 8, W: 8, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 4, SIMD: 2, ACC1_W: 18, PACK: 1 }],
+  ['prb k3 spread 4', { MODE: 2, H: 8, W: 8, C: 16, COUT: 8, K: 3, S: 1, P: 1, G: 1, PE: 2, SIMD: 8, ACC1_W: 18, SPREAD: 4 }],
+  ['prb k3 g2 spread 2 packed', { MODE: 2, H: 8, W: 8, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 4, SIMD: 4, ACC1_W: 18, PACK: 1, SPREAD: 2 }],
   ['binary k3 line buffer in UltraRAM', { MODE: 0, H: 8, W: 8, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 1, PE: 2, SIMD: 4, LB_URAM: 1 }],
 ];
 // PE and SIMD from 1 to full, every mode.
@@ -113,6 +115,9 @@ describe.skipIf(!haveVerilator)('verilator --lint-only -Wall (skipped: verilator
       [{ MODE: 0, PE: 2, PACK: 1 }, 'gr_error_pack_needs_int8_products_and_even_pe'],
       [{ MODE: 1, PE: 1, PACK: 1 }, 'gr_error_pack_needs_int8_products_and_even_pe'],
       [{ LB_LUTRAM: 1, LB_URAM: 1 }, 'gr_error_ram_uram_must_be_0_or_1_and_not_with_lutram'],
+      [{ MODE: 0, SPREAD: 2 }, 'gr_error_spread_needs_prb_a_divisor_of_simd_at_most_kk_minus_1_over_2'],
+      [{ MODE: 2, C: 8, SIMD: 4, SPREAD: 3 }, 'gr_error_spread_needs_prb_a_divisor_of_simd_at_most_kk_minus_1_over_2'],
+      [{ MODE: 2, C: 16, SIMD: 8, SPREAD: 8 }, 'gr_error_spread_needs_prb_a_divisor_of_simd_at_most_kk_minus_1_over_2'],
     ];
     for (const [p, name] of bad) {
       const r = run('verilator', ['--lint-only', '-Wall', '--top-module', 'gr_conv_stage', ...vParams(p), ...CONV_FILES], ROOT);
@@ -170,6 +175,11 @@ const convSims: readonly SimCase[] = [
   { name: 'int8 k1 packed signed, extreme weights and inputs', p: { MODE: 1, H: 5, W: 6, C: 8, COUT: 8, K: 1, S: 1, P: 0, G: 1, PE: 4, SIMD: 4, IN_SIGNED: 1, OUT_SIGNED: 1, PACK: 1, EXTREME_X: 1 }, verilator: true, weights: 'extreme' },
   { name: 'prb k3 s1 g2 packed, extreme', p: { MODE: 2, H: 6, W: 5, C: 8, COUT: 8, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 2, PACK: 1, EXTREME_X: 1 }, verilator: true, weights: 'extreme' },
   { name: 'int8 k3 g2 packed', p: { MODE: 1, H: 6, W: 5, C: 8, COUT: 4, K: 3, S: 1, P: 1, G: 2, PE: 2, SIMD: 4, PACK: 1 }, verilator: false },
+  // SPREAD: the PRB's 1 x 1 branch takes SIMD/SPREAD of the buffered centre-tap inputs per step.
+  { name: 'prb k3 s1 spread 4, extreme', p: { MODE: 2, H: 6, W: 5, C: 16, COUT: 4, K: 3, S: 1, P: 1, G: 1, PE: 2, SIMD: 8, SPREAD: 4, EXTREME_X: 1 }, verilator: true, weights: 'extreme' },
+  { name: 'prb k3 s2 g2 spread 2 packed (one chunk per co_step)', p: { MODE: 2, H: 7, W: 8, C: 8, COUT: 8, K: 3, S: 2, P: 1, G: 2, PE: 2, SIMD: 4, SPREAD: 2, PACK: 1, IN_SIGNED: 1, OUT_SIGNED: 1 }, verilator: true },
+  { name: 'prb k3 spread 3 (SIMD 3), PE 1', p: { MODE: 2, H: 5, W: 5, C: 6, COUT: 2, K: 3, S: 1, P: 1, G: 1, PE: 1, SIMD: 3, SPREAD: 3 }, verilator: false },
+  { name: 'prb k5 p2 spread 4 (2 chunks)', p: { MODE: 2, H: 6, W: 6, C: 8, COUT: 4, K: 5, S: 1, P: 2, G: 1, PE: 4, SIMD: 4, SPREAD: 4 }, verilator: false },
   { name: 'fc k1 h=w=1 packed', p: { MODE: 1, H: 1, W: 1, C: 32, COUT: 10, K: 1, S: 1, P: 0, G: 1, PE: 10, SIMD: 8, OUT_W: 32, OUT_SIGNED: 1, PACK: 1 }, verilator: false },
   { name: 'input layer k1 g=c=cout=3, weights 1', p: { MODE: 1, H: 4, W: 5, C: 3, COUT: 3, K: 1, S: 1, P: 0, G: 3, PE: 1, SIMD: 1, IN_SIGNED: 0 }, verilator: false, weights: 'ones' },
 ];
@@ -189,7 +199,7 @@ const poolSims: readonly SimCase[] = [
 /** Writes the conv ROM files into dir with the testbench's parameters (defaults as in the TB). */
 function convData(dir: string, c: SimCase): void {
   const defaults: Record<string, number> = { MODE: 0, C: 4, COUT: 4, K: 3, G: 1, PE: 2, SIMD: 2, IN_SIGNED: 0, OUT_W: 8 };
-  const keys = ['MODE', 'C', 'COUT', 'K', 'G', 'PE', 'SIMD', 'IN_SIGNED', 'OUT_W', 'SEED'];
+  const keys = ['MODE', 'C', 'COUT', 'K', 'G', 'PE', 'SIMD', 'IN_SIGNED', 'OUT_W', 'SEED', 'SPREAD'];
   const args = keys.filter((k) => k in c.p || k in defaults).map((k) => `${k}=${c.p[k] ?? defaults[k]}`);
   if (c.weights) args.push(`WEIGHTS=${c.weights}`);
   const r = run(process.execPath, [GEN, '--out', dir, ...args], dir);
