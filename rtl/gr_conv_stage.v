@@ -245,9 +245,6 @@ module gr_conv_stage #(
       localparam [CPW-1:0] CAP_LAST = CIS[CPW-1:0] - 1'b1;
       localparam [RW-1:0]  R_LAST   = SPR[RW-1:0] - 1'b1;
       localparam [EAW-1:0] EKA      = EK[EAW-1:0];
-      wire step    = adv && st_valid;
-      wire centre  = (st_tap == CENTRE_T);
-      wire start   = step && centre && cap_i == {CPW{1'b0}};        // the co_step's first centre step
       reg  [SIMDD*IN_W-1:0] cbuf [0:CIS-1];
       reg  [CPW-1:0] cap_i;
       reg            eact;
@@ -255,6 +252,9 @@ module gr_conv_stage #(
       reg  [RW-1:0]  er;
       reg  [EAW-1:0] erow;
       reg  [SIMDI*IN_W-1:0] e2;
+      wire step    = adv && st_valid;
+      wire centre  = (st_tap == CENTRE_T);
+      wire start   = step && centre && cap_i == {CPW{1'b0}};        // the co_step's first centre step
       wire [SIMDD*IN_W-1:0] cur = cbuf[ec];
       always @(posedge clk) begin
         if (!rst_n) begin

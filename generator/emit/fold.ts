@@ -34,6 +34,12 @@ export interface Fold {
    * products (`canPack`), an even PE.
    */
   readonly pack?: boolean;
+  /**
+   * The PRB's 1×1 branch over `spread` steps per input chunk (gr_conv_stage SPREAD): its int8
+   * products use SIMD/spread multipliers per lane instead of SIMD, idle on no tap rather than on all
+   * but the centre one. PRB on the tap core; a divisor of SIMD, at most (K²−1)/2 (`maxSpread`).
+   */
+  readonly spread?: number;
 }
 
 export type Folding = ReadonlyMap<string, Fold>;
@@ -90,6 +96,13 @@ export function canPack(l: LayerInfo): boolean {
   return kind === 'conv' || kind === 'prb' || kind === 'fc' || kind === 'input';
 }
 
+/** The largest legal `spread` of a PRB stage at this SIMD on the tap core (1: none). */
+export function maxSpread(l: LayerInfo, simd: number): number {
+  if (l.layer.kind !== 'prb') return 1;
+  const kk = l.layer.geom.kernel * l.layer.geom.kernel;
+  return largestDivisorAtMost(simd, Math.floor((kk - 1) / 2));
+}
+
 /** Whether a stage has a line buffer: k×k or strided convolutions and max pools (a 1×1 stride-1 stage keeps two pixels in registers). */
 export function hasLineBuffer(l: LayerInfo): boolean {
   const layer = l.layer;
@@ -117,6 +130,14 @@ export function checkFold(l: LayerInfo, f: Fold): void {
   if (f.lutram && !hasRams(l)) throw new GenRtlError(where, 'lutram needs a stage with a line buffer or join FIFOs');
   if (f.uram && !hasLineBuffer(l)) throw new GenRtlError(where, 'uram needs a stage with a line buffer (a k×k or strided convolution, or a max pool)');
   if (f.uram && f.lutram) throw new GenRtlError(where, 'lutram and uram exclude each other (one memory style for the line buffer)');
+  if (f.spread !== undefined && f.spread !== 1) {
+    if (l.layer.kind !== 'prb') throw new GenRtlError(where, 'spread is for PRB stages (their 1×1 branch)');
+    if (f.window) throw new GenRtlError(where, 'spread is for the one-tap-per-cycle core (window false)');
+    const kk = l.layer.geom.kernel * l.layer.geom.kernel;
+    if (!Number.isSafeInteger(f.spread) || f.spread < 1 || f.simd % f.spread !== 0 || f.spread > (kk - 1) / 2) {
+      throw new GenRtlError(where, `spread ${f.spread} must be a divisor of simd ${f.simd} of at most ${Math.floor((kk - 1) / 2)} ((K²−1)/2)`);
+    }
+  }
   if (f.pack) {
     if (!canPack(l)) throw new GenRtlError(where, 'pack needs a stage with int8 products (conv, prb, fc, input)');
     if (f.window) throw new GenRtlError(where, 'pack is for the one-tap-per-cycle core (window false)');
@@ -135,7 +156,7 @@ export function checkFold(l: LayerInfo, f: Fold): void {
 }
 
 const foldFile = z.strictObject({
-  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional(), uram: z.boolean().optional(), pack: z.boolean().optional() })),
+  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional(), uram: z.boolean().optional(), pack: z.boolean().optional(), spread: z.number().int().optional() })),
 });
 
 /** Folding of every stage: defaults, overridden by a parsed folding JSON ({"stages": {"<layer>": {"pe", "simd"}}}). */
@@ -156,7 +177,8 @@ export function resolveFolding(info: ModelInfo, json: unknown, source: string): 
       const lutram = f.lutram ?? base.lutram ?? false;
       const uram = f.uram ?? base.uram ?? false;
       const pack = f.pack ?? base.pack ?? false;
-      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}), ...(uram ? { uram } : {}), ...(pack ? { pack } : {}) });
+      const spread = f.spread ?? base.spread ?? 1;
+      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}), ...(uram ? { uram } : {}), ...(pack ? { pack } : {}), ...(spread !== 1 ? { spread } : {}) });
     }
   }
   for (const l of info.layers) checkFold(l, out.get(l.layer.name)!);
@@ -178,20 +200,28 @@ function lanes(l: LayerInfo, f: Fold): number {
 /**
  * Legal foldings of a stage, least parallel first (window ones where the stage allows them);
  * `lutram` adds the LUT RAM variants, `uram` the UltraRAM line buffers, `pack` the
- * packed-multiplier ones.
+ * packed-multiplier ones, `spread` a PRB tap-core stage's largest spread.
  */
-export function candidates(l: LayerInfo, opts: { readonly lutram?: boolean; readonly uram?: boolean; readonly pack?: boolean } = {}): Fold[] {
+export function candidates(l: LayerInfo, opts: { readonly lutram?: boolean; readonly uram?: boolean; readonly pack?: boolean; readonly spread?: boolean } = {}): Fold[] {
   const lim = foldLimits(l) ?? { pe: 1, simd: 1 };
   const windows = canWindow(l) ? [false, true] : [false];
   const styles: { lutram?: true; uram?: true }[] = [{}, ...(opts.lutram && hasRams(l) ? [{ lutram: true as const }] : []), ...(opts.uram && hasLineBuffer(l) ? [{ uram: true as const }] : [])];
   const packs = (pe: number, window: boolean): boolean[] => (opts.pack && canPack(l) && !window && pe % 2 === 0 ? [false, true] : [false]);
+  const spreads = (simd: number, window: boolean): number[] => {
+    const r = opts.spread && !window ? maxSpread(l, simd) : 1;
+    return r > 1 ? [1, r] : [1];
+  };
   const all = divisors(lim.pe).flatMap((pe) =>
     divisors(lim.simd).flatMap((simd) =>
-      windows.flatMap((window) => styles.flatMap((style) => packs(pe, window).map((pack): Fold => ({ pe, simd, window, ...style, ...(pack ? { pack } : {}) })))),
+      windows.flatMap((window) =>
+        styles.flatMap((style) =>
+          packs(pe, window).flatMap((pack) => spreads(simd, window).map((spread): Fold => ({ pe, simd, window, ...style, ...(pack ? { pack } : {}), ...(spread > 1 ? { spread } : {}) }))),
+        ),
+      ),
     ),
   );
   const flag = (v: boolean | undefined): number => Number(v ?? false);
-  return all.sort((a, b) => lanes(l, a) - lanes(l, b) || a.pe - b.pe || flag(a.window) - flag(b.window) || flag(a.lutram) - flag(b.lutram) || flag(a.uram) - flag(b.uram) || flag(a.pack) - flag(b.pack));
+  return all.sort((a, b) => lanes(l, a) - lanes(l, b) || a.pe - b.pe || flag(a.window) - flag(b.window) || flag(a.lutram) - flag(b.lutram) || flag(a.uram) - flag(b.uram) || flag(a.pack) - flag(b.pack) || (a.spread ?? 1) - (b.spread ?? 1));
 }
 
 /**

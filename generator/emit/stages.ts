@@ -172,7 +172,9 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
   const roms: Rom[] = constW ? [] : [lazyRom('W0_FILE', `mem/${ident}_w0.hex`, () => romImage(rows0()))];
   if (spec.w1) {
     const w1 = spec.w1;
-    roms.push(lazyRom('W1_FILE', `mem/${ident}_w1.hex`, () => romImage(weightRows(spec.cout, cinG, 1, fold, 8, (co, ci) => w1(co, ci)))));
+    // With SPREAD R, rows of SIMD/R weights: (co_step, ci_step, r) is row (co_step, ci_step·R + r) at SIMD/R.
+    const w1Fold = { ...fold, simd: fold.simd / (fold.spread ?? 1) };
+    roms.push(lazyRom('W1_FILE', `mem/${ident}_w1.hex`, () => romImage(weightRows(spec.cout, cinG, 1, w1Fold, 8, (co, ci) => w1(co, ci)))));
   }
   const accBits = l.acc.map((a) => a.bits);
   const rq = requantPlan(ident, l, spec.requant, fold.pe, accBits);
@@ -206,6 +208,7 @@ function convStage(l: LayerInfo, ident: string, fold: Fold, spec: ConvSpec): Omi
       int('LB_LUTRAM', fold.lutram ? 1 : 0),
       ...(fold.uram ? [int('LB_URAM', 1)] : []),
       ...(fold.pack ? [int('PACK', 1)] : []),
+      ...((fold.spread ?? 1) > 1 ? [int('SPREAD', fold.spread!)] : []),
     ],
     roms,
     inPorts: ['s'],

@@ -505,9 +505,20 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
   // Channel select into x2 (zero in the padding: the register's reset) and the control delay line.
   r.lut.mux += lanes * inW * muxLuts(nch);
   r.ff.reg += lanes * inW + 1 + ctw + (lv + 1) * (1 + ctw);
+  // SPREAD (PRB): the 1×1 branch takes simd/spread of the buffered centre-tap inputs per step.
+  const spread = mode === 2 ? (paramsOf(plan).get('SPREAD') ?? 1) : 1;
+  const simdI = simd / spread;
   // ROMs: term-0 weights, the PRB's 1×1 weights, the requantization parameters.
   addMemory(r, steps, pe * lanes * (mode === 1 ? 8 : 1), 'rom');
-  if (mode === 2) addMemory(r, cos * cis, pe * simd * 8, 'rom');
+  if (mode === 2) addMemory(r, cos * cis * spread, pe * simdI * 8, 'rom');
+  if (spread > 1) {
+    // The centre chunks' buffer (cis × simd inputs, written in place), the engine's operand register
+    // and its (cis·spread):1 select, its counters, and the PE int8 trees' missing levels as registers.
+    const lvi = simdI > 1 ? Math.ceil(Math.log2(simdI)) : 0;
+    r.ff.reg += cis * simd * inW + simdI * inW + 2 * cw(cis) + cw(spread) + cw(cos * cis * spread) + 1 + pe * (lv - lvi) * (xw + 8 + lvi);
+    r.lut.mux += simdI * inW * muxLuts(cis * spread);
+    r.lut.lbCtrl += 2 * cw(cis) + cw(spread) + cw(cos * cis * spread);
+  }
   for (const wd of mode === 2 ? [multW, multW, biasW, shiftW] : [multW, biasW, shiftW]) addMemory(r, cos, pe * wd, 'rom');
   // PE lanes.
   if (binary) {
@@ -519,8 +530,8 @@ function convStageRaw(plan: StagePlan, dsp: DspPrimitive): Raw {
     r.ff.binLane += pe * (lanes + lane.ff + 2 * acc0W) + shared.ff;
   }
   if (int8) {
-    // The PRB's int8 term reads only the centre tap, whatever the core.
-    const intLanes = mode === 2 ? simd : lanes;
+    // The PRB's int8 term reads only the centre tap, whatever the core (simd / spread per step).
+    const intLanes = mode === 2 ? simdI : lanes;
     const pw8 = xw + 8;
     const it = intTreeCost(intLanes, pw8);
     const termW = mode === 1 ? acc0W : acc1W;

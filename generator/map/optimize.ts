@@ -130,7 +130,7 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
 
   const stages: StageSearch[] = info.layers.map((l, i) => {
     const ident = layerIdent(i, l.layer.name);
-    const choices = candidates(l, { lutram: hasLutram, uram: hasUram, pack })
+    const choices = candidates(l, { lutram: hasLutram, uram: hasUram, pack, spread: true })
       .filter((f) => allowWindow || !f.window)
       .map((fold) => {
         const cost = add(vec(resourcesOf(stageCost(planStage(l, ident, fold), dsp))), fifoVec(l.layer.name, fold.lutram ?? false));

@@ -26,8 +26,11 @@ export interface Resources {
 export interface StageReport {
   readonly name: string;
   readonly kind: string;
-  /** PE × SIMD; `window`: the tap-parallel core (all K×K taps per step); `uram`: the line buffer in UltraRAM. */
-  readonly fold: { readonly pe: number; readonly simd: number; readonly window: boolean; readonly pack: boolean; readonly uram: boolean };
+  /**
+   * PE × SIMD; `window`: the tap-parallel core (all K×K taps per step); `uram`: the line buffer in
+   * UltraRAM; `spread`: the PRB's 1×1 branch over that many steps per chunk (1: none).
+   */
+  readonly fold: { readonly pe: number; readonly simd: number; readonly window: boolean; readonly pack: boolean; readonly uram: boolean; readonly spread: number };
   readonly lut: number;
   readonly ff: number;
   readonly dsp: number;
@@ -159,7 +162,7 @@ export function buildReport(design: Design, model: string, device: Device, opts:
     return {
       name: s.info.layer.name,
       kind: s.info.layer.kind,
-      fold: { pe: s.fold.pe, simd: s.fold.simd, window: s.fold.window, pack: s.fold.pack ?? false, uram: s.fold.uram ?? false },
+      fold: { pe: s.fold.pe, simd: s.fold.simd, window: s.fold.window, pack: s.fold.pack ?? false, uram: s.fold.uram ?? false, spread: s.fold.spread ?? 1 },
       lut: c.lut,
       ff: c.ff,
       dsp: c.dsp,
@@ -246,17 +249,18 @@ function pct(need: number, have: number): string {
   return have > 0 ? `${((100 * need) / have).toFixed(1)} %` : 'n/a';
 }
 
-/** "PE x SIMD", with " w" for the window core, " p" for packed multipliers, " u" for a line buffer in UltraRAM. */
+/** "PE x SIMD", with " w" for the window core, " p" for packed multipliers, " u" for a line buffer in UltraRAM, " sR" for a spread. */
 export function foldText(f: StageReport['fold']): string {
-  return `${f.pe} x ${f.simd}${f.window ? ' w' : ''}${f.pack ? ' p' : ''}${f.uram ? ' u' : ''}`;
+  return `${f.pe} x ${f.simd}${f.window ? ' w' : ''}${f.pack ? ' p' : ''}${f.uram ? ' u' : ''}${f.spread > 1 ? ` s${f.spread}` : ''}`;
 }
 
 export function renderReportText(r: Report): string {
   // The URAM column only where the design uses UltraRAM.
   const u = r.totals.uram > 0;
   const uram = (v: number): string[] => (u ? [n(v)] : []);
+  const spread = r.stages.some((s) => s.fold.spread > 1);
   const rows = [
-    ['stage', 'kind', `PE x SIMD (w: window, p: packed${u ? ', u: UltraRAM' : ''})`, 'LUT', 'FF', 'DSP', 'BRAM36', ...(u ? ['URAM'] : []), 'on-chip bits', 'cycles/image', 'LUT share'],
+    ['stage', 'kind', `PE x SIMD (w: window, p: packed${u ? ', u: UltraRAM' : ''}${spread ? ', sR: PRB 1x1 spread' : ''})`, 'LUT', 'FF', 'DSP', 'BRAM36', ...(u ? ['URAM'] : []), 'on-chip bits', 'cycles/image', 'LUT share'],
     ...r.stages.map((s) => [s.name, s.kind, foldText(s.fold), n(s.lut), n(s.ff), n(s.dsp), s.bram36.toFixed(1), ...uram(s.uram), n(s.onchipBits), n(s.cyclesPerImage), `${(100 * s.lutShare).toFixed(1)} %`]),
     ['(fifos, broadcasts, output)', '', '', n(r.glue.lut), n(r.glue.ff), n(r.glue.dsp), r.glue.bram36.toFixed(1), ...uram(r.glue.uram), n(r.glue.onchipBits), '', ''],
   ];

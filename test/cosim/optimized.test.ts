@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasLineBuffer, hasRams } from '../../generator/emit/fold.js';
+import { foldLimits, hasLineBuffer, hasRams, maxSpread } from '../../generator/emit/fold.js';
 import { zooModel } from '../../generator/zoo/index.js';
 import { HAVE_VERILATOR, cycleError } from './helpers.js';
 
@@ -49,7 +49,7 @@ describe.skipIf(!HAVE_VERILATOR)('optimizer-chosen designs under Verilator', () 
     });
   }
 
-  it('every line buffer in LUT RAM or UltraRAM and every join FIFO in LUT RAM (the optimizer\'s answers to scarce block RAM): still bit-exact', () => {
+  it('every line buffer in LUT RAM or UltraRAM, every join FIFO in LUT RAM, every PRB spread: still bit-exact', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gen-rtl-lutram-'));
     const model = join(dir, 'tiny.sepb');
     expect(gen('zoo', 'sepnet-tiny-28', '--out', model).status).toBe(0);
@@ -63,6 +63,15 @@ describe.skipIf(!HAVE_VERILATOR)('optimizer-chosen designs under Verilator', () 
     expect(withRams.length).toBeGreaterThanOrEqual(4);
     expect(inUram.length).toBeGreaterThanOrEqual(2);
     for (const name of withRams) Object.assign(folding.stages[name]!, inUram.includes(name) ? { uram: true, lutram: false } : { lutram: true });
+    // Every PRB stage on the tap core with its 1×1 branch spread as far as its SIMD allows.
+    const prbs = info.layers.filter((l) => l.layer.kind === 'prb');
+    expect(prbs.length).toBeGreaterThanOrEqual(2);
+    for (const l of prbs) {
+      const f = folding.stages[l.layer.name]! as { simd: number; window?: boolean; spread?: number };
+      const simd = foldLimits(l)!.simd;
+      Object.assign(f, { simd, window: false, spread: maxSpread(l, simd) });
+      expect(f.spread, l.layer.name).toBeGreaterThan(1);
+    }
     const file = join(dir, 'lutram.json');
     writeFileSync(file, JSON.stringify(folding));
     const r = gen('cosim', model, '--fold', file, '--images', '2', '--quick-build', '--json', '--work', join(dir, 'work'));
@@ -77,5 +86,6 @@ describe.skipIf(!HAVE_VERILATOR)('optimizer-chosen designs under Verilator', () 
     const expected = withRams.length - joins.length + joins.reduce((n, l) => n + l.layer.inputs.length, 0);
     expect(top.match(/\.(LB_)?LUTRAM\s*\(\s*1\s*\)/g)?.length).toBe(expected - inUram.length);
     expect(top.match(/\.LB_URAM\s*\(\s*1\s*\)/g)?.length).toBe(inUram.length);
+    expect(top.match(/\.SPREAD\s*\(\s*[2-9]\s*\)/g)?.length).toBe(prbs.length);
   });
 });

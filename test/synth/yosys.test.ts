@@ -2,15 +2,18 @@
  * Synthesis check under Yosys synth_xilinx: an int8 1×1 stage puts its
  * multiply-accumulates on DSP48E1 slices; a binary k×k stage builds its sums
  * from LUTs and carry chains, and its only DSPs are the requantizers' (one
- * per PE lane, scaling once per output value).
+ * per PE lane, scaling once per output value); a spread PRB stage has
+ * SIMD/SPREAD multipliers per lane; a line buffer in UltraRAM is URAM288s.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildDesign } from '../../generator/emit/design.js';
 import { resolveFolding } from '../../generator/emit/fold.js';
 import { generate } from '../../generator/emit/generate.js';
+import { stageCost } from '../../generator/map/cost.js';
 import { writeTreeAtomic } from '../../generator/util/files.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
 
@@ -18,7 +21,7 @@ const HAVE_YOSYS = spawnSync('yosys', ['-V']).status === 0;
 if (!HAVE_YOSYS) console.warn('NOTICE: yosys not found: synthesis checks are skipped');
 
 /** Synthesizes the stage of layer "dut" of a micro network alone; returns its cell counts. */
-function synthStage(net: string, fold: { pe: number; simd: number; pack?: boolean }, family: 'xc7' | 'xcup' = 'xc7'): Map<string, number> {
+function synthStage(net: string, fold: { pe: number; simd: number; pack?: boolean; spread?: number; uram?: boolean }, family: 'xc7' | 'xcup' = 'xc7'): Map<string, number> {
   const { info } = microModel(MICRO_NETS.find((n) => n.name === net)!, 11);
   const folding = resolveFolding(info, { stages: { dut: fold } }, 'test');
   const { files, design } = generate(info, { folding, device: null, clockMhz: 100 });
@@ -27,7 +30,7 @@ function synthStage(net: string, fold: { pe: number; simd: number; pack?: boolea
   const stage = design.stages.find((s) => s.info.layer.name === 'dut')!;
   const sources = files.filter((f) => f.path.startsWith('rtl/gr_') && !f.path.includes('gr_top_')).map((f) => f.path);
   const chparam = stage.params.map((p) => `chparam -set ${p.name} ${p.value} ${stage.module}`).join('; ');
-  const script = `read_verilog -sv ${sources.join(' ')}; ${chparam}; synth_xilinx -family ${family} -flatten -top ${stage.module}; tee -o stat.txt stat`;
+  const script = `read_verilog -sv ${sources.join(' ')}; ${chparam}; synth_xilinx -family ${family}${fold.uram ? ' -uram' : ''} -flatten -top ${stage.module}; tee -o stat.txt stat`;
   const r = spawnSync('yosys', ['-q', '-p', script], { cwd: join(dir, 'd'), encoding: 'utf8', timeout: 600_000 });
   expect(r.status, r.stderr).toBe(0);
   const cells = new Map<string, number>();
@@ -56,6 +59,26 @@ describe.skipIf(!HAVE_YOSYS)('Yosys synth_xilinx', () => {
       expect(packed.get(cell) ?? 0).toBe(24);
       expect(luts(packed)).toBeGreaterThan(luts(plain));
     }
+  });
+
+  it('PRB stage, spread: SIMD/SPREAD multipliers per lane for the 1x1 branch (bit-exact by the testbenches)', () => {
+    const plain = synthStage('prb-s1-g2', { pe: 2, simd: 2 });
+    const spread = synthStage('prb-s1-g2', { pe: 2, simd: 2, spread: 2 });
+    console.log('PRB stage (PE 2, SIMD 2): plain', Object.fromEntries(plain), 'spread 2', Object.fromEntries(spread));
+    // 4 products (2 spread) and two multipliers per requantizer lane.
+    expect(plain.get('DSP48E1') ?? 0).toBe(2 * 2 + 2 * 2);
+    expect(spread.get('DSP48E1') ?? 0).toBe(2 + 2 * 2);
+  });
+
+  it('a line buffer in UltraRAM: URAM288 cells as the cost model counts them, no LUT RAM left', () => {
+    const { info } = microModel(MICRO_NETS.find((n) => n.name === 'binconv-k3-s1-p1')!, 11);
+    const folding = resolveFolding(info, { stages: { dut: { pe: 1, simd: 4, uram: true } } }, 'test');
+    const model = stageCost(buildDesign(info, folding).stages.find((s) => s.info.layer.name === 'dut')!);
+    const cells = synthStage('binconv-k3-s1-p1', { pe: 1, simd: 4, uram: true }, 'xcup');
+    console.log('binary 3x3 stage, line buffer in UltraRAM (xcup -uram):', Object.fromEntries(cells));
+    expect(model.uram).toBeGreaterThan(0);
+    expect(cells.get('URAM288') ?? 0).toBe(model.uram);
+    expect([...cells.keys()].filter((k) => /^RAM(32|64)/.test(k))).toEqual([]);
   });
 
   it('binary 3x3 stage: LUT and carry-chain adder trees, DSPs only in the requantizers', () => {

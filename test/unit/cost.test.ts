@@ -188,6 +188,10 @@ describe('stage models', () => {
     for (const [pe, simd] of [[1, 1], [2, 2], [4, 1]] as const) {
       expect(stageCost(plan('prb-s1-g2', 'dut', { pe, simd })).dsp).toBe(pe * simd + 2 * pe);
     }
+    // SPREAD: simd / spread multipliers per lane for the PRB's 1×1 branch.
+    for (const [pe, simd, spread] of [[1, 2, 2], [2, 2, 2], [4, 2, 2]] as const) {
+      expect(stageCost(plan('prb-s1-g2', 'dut', { pe, simd, spread })).dsp).toBe((pe * simd) / spread + 2 * pe);
+    }
     const a = stageCost(plan('int8-conv-1x1', 'dut', { pe: 2, simd: 2 }));
     const b = stageCost(plan('int8-conv-1x1', 'dut', { pe: 4, simd: 2 }));
     const c = stageCost(plan('int8-conv-1x1', 'dut', { pe: 4, simd: 4 }));

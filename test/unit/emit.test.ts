@@ -89,6 +89,30 @@ describe('generate', () => {
     expect(() => resolveFolding(info, { stages: { conv1: { uram: 1 } } }, 'f.json')).toThrow(/conv1\.uram/);
   });
 
+  it('spreads a PRB stage\'s 1×1 branch only on the tap core, by a divisor of SIMD up to (K²−1)/2, with the W1 rows that layout needs', () => {
+    const rows = (f: object): string[] => {
+      const folding = resolveFolding(info, { stages: { module1_prb1: f } }, 'f.json');
+      const s = generate(info, { folding, device: null, clockMhz: 100 }).design.stages.find((x) => x.info.layer.name === 'module1_prb1')!;
+      return s.roms.find((r) => r.param === 'W1_FILE')!.content.trim().split('\n');
+    };
+    const plain = rows({ pe: 2, simd: 4 });
+    const spread = rows({ pe: 2, simd: 4, spread: 4 });
+    // Four times the rows, a quarter as wide: row (co_step, ci_step, r) holds each lane's input channels ci_step·4 + r.
+    expect(spread.length).toBe(4 * plain.length);
+    expect(spread[0]!.length * 4).toBe(plain[0]!.length);
+    const byte = (row: string, i: number): string => row.slice(row.length - 2 * (i + 1), row.length - 2 * i);
+    plain.forEach((row, k) => {
+      for (let p = 0; p < 2; p++) for (let j = 0; j < 4; j++) expect(byte(spread[4 * k + j]!, p), `row ${k} lane ${p} input ${j}`).toBe(byte(row, p * 4 + j));
+    });
+    const folding = resolveFolding(info, { stages: { module1_prb1: { pe: 2, simd: 4, spread: 4 } } }, 'f.json');
+    expect(folding.get('module1_prb1')).toEqual({ pe: 2, simd: 4, window: false, spread: 4 });
+    expect(generate(info, { folding, device: null, clockMhz: 100 }).design.stages.find((x) => x.info.layer.name === 'module1_prb1')!.params).toContainEqual({ name: 'SPREAD', value: '4' });
+    expect(() => resolveFolding(info, { stages: { module1_prb1: { simd: 4, spread: 3 } } }, 'f.json')).toThrow(/stage "module1_prb1" \(prb\): spread 3 must be a divisor of simd 4 of at most 4/);
+    expect(() => resolveFolding(info, { stages: { module1_prb1: { simd: 2, spread: 4 } } }, 'f.json')).toThrow(/spread 4 must be a divisor of simd 2/);
+    expect(() => resolveFolding(info, { stages: { module1_prb1: { window: true, spread: 2 } } }, 'f.json')).toThrow(/spread is for the one-tap-per-cycle core/);
+    expect(() => resolveFolding(info, { stages: { conv1: { spread: 2 } } }, 'f.json')).toThrow(/stage "conv1" \(binconv\): spread is for PRB stages/);
+  });
+
   it('generates the shipped model too', () => {
     const shipped = readModelFile('models/sepnet-tiny-28.sepb');
     expect(generate(shipped, { folding: resolveFolding(shipped, undefined, 'd'), device: null, clockMhz: 100 }).design.stages.length).toBe(shipped.layers.length);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDesign } from '../../generator/emit/design.js';
-import { checkFold, foldLimits, hasLineBuffer } from '../../generator/emit/fold.js';
+import { checkFold, foldLimits, hasLineBuffer, maxSpread } from '../../generator/emit/fold.js';
 import type { ModelInfo } from '../../generator/ir/analyze.js';
 import { lookupDevice, type Device } from '../../generator/map/devices.js';
 import { optimizeFolding } from '../../generator/map/optimize.js';
@@ -132,6 +132,25 @@ describe('folding optimizer', () => {
     // 7-series parts have none.
     const o45 = optimizeFolding(info, { device: lookupDevice('xc7z045'), clockMhz: 250 });
     expect([...o45.folding.values()].some((f) => f.uram)).toBe(false);
+  });
+
+  it('spreads PRB stages\' 1×1 branches where that saves DSPs, legally', () => {
+    const info = zooModel('sepnet-small').info;
+    const zu7 = lookupDevice('xczu7ev');
+    const o = optimizeFolding(info, { device: zu7, clockMhz: 250 });
+    const spread = [...o.folding].filter(([, f]) => (f.spread ?? 1) > 1);
+    expect(spread.length).toBeGreaterThan(0);
+    for (const [name, f] of spread) {
+      const l = info.byName.get(name)!;
+      expect(l.layer.kind).toBe('prb');
+      expect(f.window).toBe(false);
+      expect(f.spread).toBe(maxSpread(l, f.simd));
+      // Each spread stage takes fewer DSPs than the same folding unspread.
+      const r = reportFor(info, zu7, 250, { ...o, folding: new Map([...o.folding, [name, { ...f, spread: 1 }]]) });
+      const s = reportFor(info, zu7, 250, o);
+      expect(s.stages.find((x) => x.name === name)!.dsp, name).toBeLessThan(r.stages.find((x) => x.name === name)!.dsp);
+    }
+    expect(reportFor(info, zu7, 250, o).stages.filter((s) => s.fold.spread > 1).map((s) => s.name)).toEqual(spread.map(([n]) => n));
   });
 
   it('packs two int8 products per DSP on Xilinx parts, and only where legal; the report shows the saving', () => {
