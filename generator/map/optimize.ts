@@ -16,7 +16,8 @@
  * core has, or it already reads one input pixel per cycle.
  *
  * Target mode (`targetFps`) fits T = clock / rate: the least resources that
- * meet the rate; if even that breaks a cap, the report says so.
+ * meet the rate; if even that breaks a cap, the report says so and shows the
+ * closest attempt.
  */
 import type { LayerInfo, ModelInfo } from '../ir/analyze.js';
 import { buildDesign } from '../emit/design.js';
@@ -226,8 +227,10 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
       const s = stages.find((x) => Math.min(...x.choices.map((c) => c.cycles)) === floorInterval)!;
       throw new GenRtlError('--target-fps', `${opts.targetFps} images/s at ${opts.clockMhz} MHz needs at most ${target.toLocaleString('en-US')} cycles per image; stage "${s.l.layer.name}" (${s.l.layer.kind}) cannot go below ${floorInterval.toLocaleString('en-US')} (about ${Math.floor((opts.clockMhz * 1e6) / floorInterval).toLocaleString('en-US')} images/s)`);
     }
+    // When the rate breaks a cap, the design shown is the fit's closest attempt (the caps it could
+    // keep, the one it could not), so the report says how far off the rate is.
     const r = fit(target);
-    picks = 'over' in r ? (pickAll(target, baseWeights) as Choice[]) : r.picks;
+    picks = r.picks;
     if ('over' in r) bound = `${KEY_NAMES[r.over]} (the target rate needs more than the ${r.over === 'onchipBytes' ? 'on-chip memory limit' : `${pct(maxUtil)} cap`})`;
     summary = `optimizer: least resources for ${opts.targetFps.toLocaleString('en-US')} images/s (at most ${target.toLocaleString('en-US')} cycles/image) within ${pct(maxUtil)} of each resource`;
   } else {
