@@ -1,16 +1,17 @@
 /**
  * Calibration of the resource cost models (generator/map/cost.ts) against
- * Yosys synth_xilinx (7-series cells): every configuration of a grid is
+ * Yosys synth_xilinx (7-series cells, or UltraScale+ with --family xcup): every configuration of a grid is
  * synthesized alone (one stage, or one gr_fifo / gr_broadcast / gr_output_stage,
  * with chparam, like test/synth/yosys.test.ts), `stat` is parsed, and the
  * model's LUT / FF / DSP / BRAM figures are printed beside Yosys' with the
  * relative error.
  *
- *   npx tsx bench/calibrate-cost.ts [--validate] [--fit] [--jobs N] [--only SUBSTRING] [--cache FILE] [--json FILE]
+ *   npx tsx bench/calibrate-cost.ts [--validate] [--fit] [--jobs N] [--only SUBSTRING] [--cache FILE] [--json FILE] [--family xc7|xcup]
  *
  * --validate runs the held-out set instead of the calibration grid; --fit
  * prints least-squares LUT / FF coefficients for COEF in generator/map/cost.ts;
- * --cache FILE keeps Yosys' cell counts by configuration name between runs.
+ * --cache FILE keeps Yosys' cell counts by configuration name between runs;
+ * --family xcup synthesizes for UltraScale+ cells (the model is fitted on xc7).
  *
  * docs/cost-model.md holds the table this prints.
  */
@@ -23,7 +24,7 @@ import type { ModelInfo } from '../generator/ir/analyze.js';
 import { resolveFolding } from '../generator/emit/fold.js';
 import { generate } from '../generator/emit/generate.js';
 import type { StagePlan } from '../generator/emit/stages.js';
-import { broadcastCost, COEF, FEATURES, fifoCost, fifoFeatures, outputStageCost, stageCost, stageFeatures, type Feature, type Features, type StageCost } from '../generator/map/cost.js';
+import { broadcastCost, COEF, COEF_BY_FABRIC, FEATURES, fifoCost, fifoFeatures, outputStageCost, stageCost, stageFeatures, type Coefficients, type Fabric, type Feature, type Features, type StageCost } from '../generator/map/cost.js';
 import { quantize } from '../generator/quant/quantize.js';
 import { measured, type Cells } from '../generator/synth/cells.js';
 import { haveYosys, runYosys } from '../generator/synth/yosys.js';
@@ -36,9 +37,17 @@ import { syntheticImages } from '../generator/zoo/index.js';
 
 export { haveYosys, measured, type Cells };
 
+/** The synth_xilinx family the configurations are synthesized for and the model's coefficients (--family). */
+let family: Fabric = 'xc7';
+
+/** Synthesize for, and estimate with the coefficients of, this family from now on. */
+export function useFamily(f: Fabric): void {
+  family = f;
+}
+
 /** Synthesizes `module` with `params` (chparam) under synth_xilinx -flatten in `dir`; returns `stat`'s cells. */
 async function synthAsync(dir: string, sources: readonly string[], module: string, params: readonly { name: string; value: string }[]): Promise<Cells> {
-  const r = await runYosys({ cwd: dir, outDir: dir, sources, top: module, command: 'synth_xilinx -flatten -family xc7', params });
+  const r = await runYosys({ cwd: dir, outDir: dir, sources, top: module, command: `synth_xilinx -flatten -family ${family}`, params });
   return r.cells;
 }
 
@@ -254,10 +263,11 @@ function helpers(): string[] {
 export async function runConfig(config: CalConfig, seed = 11): Promise<CalResult> {
   const dir = mkdtempSync(join(tmpdir(), 'gen-rtl-cost-'));
   const synth = async (d: string, sources: readonly string[], module: string, params: readonly { name: string; value: string }[]): Promise<Cells> => {
-    const hit = cache.get(config.name);
+    const key = family === 'xc7' ? config.name : `${family} ${config.name}`;
+    const hit = cache.get(key);
     if (hit) return new Map(Object.entries(hit));
     const cells = await synthAsync(d, sources, module, params);
-    cache.set(config.name, Object.fromEntries(cells));
+    cache.set(key, Object.fromEntries(cells));
     return cells;
   };
   try {
@@ -267,7 +277,7 @@ export async function runConfig(config: CalConfig, seed = 11): Promise<CalResult
         { name: 'DW', value: String(bits) },
         { name: 'DEPTH', value: String(depth) },
       ]);
-      return { config, model: fifoCost(depth, bits), yosys: measured(cells), cells, features: fifoFeatures(depth, bits) };
+      return { config, model: fifoCost(depth, bits, 'auto', family), yosys: measured(cells), cells, features: fifoFeatures(depth, bits) };
     }
     if (config.broadcast) {
       const { n, bits } = config.broadcast;
@@ -293,7 +303,7 @@ export async function runConfig(config: CalConfig, seed = 11): Promise<CalResult
     const plan = design.stages.find((s) => s.info.layer.name === spec.dut)!;
     const sources = files.filter((f) => f.path.startsWith('rtl/gr_') && !f.path.includes('gr_top_')).map((f) => f.path);
     const cells = await synth(join(dir, 'd'), sources, plan.module, plan.params);
-    return { config, model: stageCost(plan), yosys: measured(cells), cells, plan, features: stageFeatures(plan) };
+    return { config, model: stageCost(plan, 'dsp48', family), yosys: measured(cells), cells, plan, features: stageFeatures(plan) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -350,9 +360,9 @@ export interface FitRow {
  * that would go negative are dropped and the fit repeated); `fixed` features
  * keep their current coefficient.
  */
-export function fitCoefficients(results: readonly FitRow[], which: 'lut' | 'ff', fixed: readonly Feature[]): Record<Feature, number> {
+export function fitCoefficients(results: readonly FitRow[], which: 'lut' | 'ff', fixed: readonly Feature[], base: Coefficients = COEF): Record<Feature, number> {
   const rows = results.filter((r) => r.features && r.yosys[which] > 0);
-  const coef = { ...COEF[which] } as Record<Feature, number>;
+  const coef = { ...base[which] } as Record<Feature, number>;
   let free = FEATURES.filter((f) => !fixed.includes(f) && rows.some((r) => r.features![which][f] !== 0));
   for (;;) {
     const n = free.length;
@@ -405,6 +415,9 @@ async function main(): Promise<void> {
   if (cacheFile) loadCache(cacheFile);
   const only = opt('--only');
   const jobs = Number(opt('--jobs') ?? 2);
+  const fam = opt('--family') ?? 'xc7';
+  if (fam !== 'xc7' && fam !== 'xcup') throw new Error(`--family must be xc7 or xcup, got ${fam}`);
+  family = fam;
   const configs = (flag('--validate') ? VALIDATION : CONFIGS).filter((c) => !only || c.name.includes(only) || c.group === only);
   console.log(TABLE_HEAD);
   const results = await runAll(configs, jobs, (r) => console.log(tableRow(r)));
@@ -421,8 +434,8 @@ async function main(): Promise<void> {
   if (cacheFile) saveCache(cacheFile);
   if (flag('--fit')) {
     const fixed: Feature[] = ['lutram', 'romLogic', 'pack'];
-    const lut = fitCoefficients(results, 'lut', fixed);
-    const ff = fitCoefficients(results, 'ff', fixed);
+    const lut = fitCoefficients(results, 'lut', fixed, COEF_BY_FABRIC[family]);
+    const ff = fitCoefficients(results, 'ff', fixed, COEF_BY_FABRIC[family]);
     const show = (c: Record<Feature, number>): string => `{ ${FEATURES.map((f) => `${f}: ${Number(c[f].toFixed(3))}`).join(', ')} }`;
     console.log(`\nfitted (relative least squares, non-negative):\n  lut: ${show(lut)}\n  ff: ${show(ff)}`);
   }

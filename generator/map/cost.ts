@@ -278,13 +278,25 @@ export type Features = Record<Feature, number>;
 
 const noFeatures = (): Features => Object.fromEntries(FEATURES.map((f) => [f, 0])) as Features;
 
+export type Coefficients = { readonly lut: Readonly<Features>; readonly ff: Readonly<Features> };
+
 /**
  * Calibrated coefficients: LUT = Σ lut[f]·lutFeature[f], FF = Σ ff[f]·ffFeature[f]
- * (bench/calibrate-cost.ts --fit, Yosys 0.23 synth_xilinx, docs/cost-model.md).
+ * (bench/calibrate-cost.ts --fit, Yosys 0.23 synth_xilinx -family xc7, docs/cost-model.md).
  */
-export const COEF: { readonly lut: Readonly<Features>; readonly ff: Readonly<Features> } = {
+export const COEF: Coefficients = {
   lut: { base: 5.65, lbCtrl: 1.27, lutram: 1, romLogic: 1, memReg: 0, mux: 0.66, winMux: 1.18, binLane: 1.08, intLane: 2.22, intTree: 0.91, pack: 2.25, rqLane: 0, rqSum: 0.015, rqShift: 0.41, pool: 1.87, reg: 0 },
   ff: { base: 4.77, lbCtrl: 0.96, lutram: 0, romLogic: 0, memReg: 0.63, mux: 0, winMux: 0, binLane: 0.87, intLane: 0, intTree: 1.14, pack: 1.1, rqLane: 0, rqSum: 0.41, rqShift: 0, pool: 0.96, reg: 0.89 },
+};
+
+/**
+ * UltraScale+ coefficients (bench/calibrate-cost.ts --family xcup --fit, Yosys 0.23 synth_xilinx
+ * -family xcup, docs/cost-model.md): the same features, fitted to UltraScale+ cells.
+ */
+export const COEF_XCUP: Coefficients = {
+  // lutram fixed: RAM64M8 / RAM32M16 hold 7 / 14 bits a column in 8 LUTs, RAM64M / RAM32M 3 / 6 in 4.
+  lut: { base: 6.15, lbCtrl: 1.26, lutram: 0.86, romLogic: 1, memReg: 0, mux: 1.264, winMux: 0.982, binLane: 1.115, intLane: 1.682, intTree: 1.66, pack: 2.25, rqLane: 0, rqSum: 0.512, rqShift: 1.95, pool: 1.06, reg: 0 },
+  ff: { base: 3.344, lbCtrl: 1.071, lutram: 0, romLogic: 0, memReg: 0.864, mux: 0, winMux: 0, binLane: 0.808, intLane: 1.393, intTree: 2.523, pack: 1.1, rqLane: 0, rqSum: 1.305, rqShift: 0, pool: 1.012, reg: 0.899 },
 };
 
 /** A model's raw result: LUT and FF features, exact DSP / memory counts. */
@@ -304,12 +316,27 @@ function raw(): Raw {
   return { lut: noFeatures(), ff: noFeatures(), dsp: 0, bramBits: 0, bram36: 0, bram18: 0, lutramBits: 0, uram: 0, uramBits: 0 };
 }
 
-function finish(r: Raw): StageCost {
+/**
+ * The cell library the LUT and FF counts are for: 7-series (`xc7`, also the yardstick on Intel and
+ * Lattice parts) or UltraScale+ (`xcup`), whose Yosys mapping takes more LUTs and flip-flops for
+ * the same RTL (DSP48E2 leaves more registers in the fabric; LUT RAM packs 7 bits per 64-deep
+ * column pair where 7-series packs 3).
+ */
+export type Fabric = 'xc7' | 'xcup';
+
+/** Coefficients by fabric. */
+export const COEF_BY_FABRIC: Readonly<Record<Fabric, Coefficients>> = {
+  xc7: COEF,
+  xcup: COEF_XCUP,
+};
+
+function finish(r: Raw, fabric: Fabric = 'xc7'): StageCost {
+  const coef = COEF_BY_FABRIC[fabric];
   let lut = 0;
   let ff = 0;
   for (const f of FEATURES) {
-    lut += COEF.lut[f] * r.lut[f];
-    ff += COEF.ff[f] * r.ff[f];
+    lut += coef.lut[f] * r.lut[f];
+    ff += coef.ff[f] * r.ff[f];
   }
   return { lut: Math.round(lut), ff: Math.round(ff), dsp: r.dsp, bramBits: r.bramBits, bram36: r.bram36, bram18: r.bram18, lutramBits: r.lutramBits, uram: r.uram, uramBits: r.uramBits };
 }
@@ -931,25 +958,28 @@ function maxpoolStageRaw(plan: StagePlan): Raw {
   return r;
 }
 
-type CostModel = (plan: StagePlan, dsp: DspPrimitive) => StageCost;
+type CostModel = (plan: StagePlan, dsp: DspPrimitive, fabric: Fabric) => StageCost;
 
 /** One model per stage kind: a kind without a model does not compile. */
 const MODELS: { readonly [K in LayerKind]: CostModel } = {
-  input: (p, dsp) => finish(convLikeRaw(p, dsp)),
-  binconv: (p, dsp) => finish(convLikeRaw(p, dsp)),
-  conv: (p, dsp) => finish(convLikeRaw(p, dsp)),
-  prb: (p, dsp) => finish(convLikeRaw(p, dsp)),
-  fc: (p, dsp) => finish(convLikeRaw(p, dsp)),
-  add: (p, dsp) => finish(addStageRaw(p, dsp)),
-  avgpool: (p, dsp) => finish(avgpoolStageRaw(p, dsp)),
-  maxpool: (p) => finish(maxpoolStageRaw(p)),
+  input: (p, dsp, fab) => finish(convLikeRaw(p, dsp), fab),
+  binconv: (p, dsp, fab) => finish(convLikeRaw(p, dsp), fab),
+  conv: (p, dsp, fab) => finish(convLikeRaw(p, dsp), fab),
+  prb: (p, dsp, fab) => finish(convLikeRaw(p, dsp), fab),
+  fc: (p, dsp, fab) => finish(convLikeRaw(p, dsp), fab),
+  add: (p, dsp, fab) => finish(addStageRaw(p, dsp), fab),
+  avgpool: (p, dsp, fab) => finish(avgpoolStageRaw(p, dsp), fab),
+  maxpool: (p, _dsp, fab) => finish(maxpoolStageRaw(p), fab),
   // gr_concat is wires and two AND gates per link; a one-input concat is a two-deep gr_fifo (design.ts).
-  concat: (p) => (p.info.layer.inputs.length === 1 ? fifoCost(2, p.outBits) : { ...ZERO_COST, lut: 2 * (p.info.layer.inputs.length - 1) }),
+  concat: (p, _dsp, fab) => (p.info.layer.inputs.length === 1 ? fifoCost(2, p.outBits, 'auto', fab) : { ...ZERO_COST, lut: 2 * (p.info.layer.inputs.length - 1) }),
 };
 
-/** The resources of one stage as the generator plans it (module, parameters, ROM images, folding), DSPs counted in the device's blocks. */
-export function stageCost(plan: StagePlan, dsp: DspPrimitive = 'dsp48'): StageCost {
-  return MODELS[plan.info.layer.kind](plan, dsp);
+/**
+ * The resources of one stage as the generator plans it (module, parameters, ROM images, folding),
+ * DSPs counted in the device's blocks, LUTs and FFs in its fabric's cells.
+ */
+export function stageCost(plan: StagePlan, dsp: DspPrimitive = 'dsp48', fabric: Fabric = 'xc7'): StageCost {
+  return MODELS[plan.info.layer.kind](plan, dsp, fabric);
 }
 
 /** The raw features of a stage (calibration only). */
@@ -982,8 +1012,8 @@ export function fifoFeatures(depth: number, bits: number, style: RamStyle = 'aut
 }
 
 /** gr_fifo of `depth` entries of `bits` bits: pointers and occupancy, the memory, its output register. */
-export function fifoCost(depth: number, bits: number, style: RamStyle = 'auto'): StageCost {
-  return finish(fifoFeatures(depth, bits, style));
+export function fifoCost(depth: number, bits: number, style: RamStyle = 'auto', fabric: Fabric = 'xc7'): StageCost {
+  return finish(fifoFeatures(depth, bits, style), fabric);
 }
 
 /** gr_broadcast to n consumers: one "taken" flag per consumer; the data is shared wires. */

@@ -28,7 +28,7 @@ import { planStage } from '../emit/stages.js';
 import { GenRtlError } from '../util/errors.js';
 import { fifoCost, stageCost } from './cost.js';
 import type { Device } from './devices.js';
-import { capacityOf, DEFAULT_ONCHIP_LIMIT_BYTES, dspPrimitive, glueCost, resourcesOf, type Resources } from './report.js';
+import { capacityOf, DEFAULT_ONCHIP_LIMIT_BYTES, dspPrimitive, fabricOf, glueCost, resourcesOf, type Resources } from './report.js';
 
 export const DEFAULT_MAX_UTIL = 0.8;
 
@@ -44,6 +44,8 @@ export interface OptimizeOptions {
   readonly window?: boolean;
   /** Allow two int8 products per DSP (Fold.pack) where the device supports it (default true). */
   readonly pack?: boolean;
+  /** Allow spreading PRB stages' 1×1 branches (Fold.spread; default true). */
+  readonly spread?: boolean;
 }
 
 export interface Optimized {
@@ -115,6 +117,7 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
   // UltraRAM line buffers where the part has UltraRAM (UltraScale+; Yosys maps them with -uram).
   const hasUram = opts.device.vendor === 'xilinx' && opts.device.uramCount > 0;
   const dsp = dspPrimitive(opts.device);
+  const fabric = fabricOf(opts.device);
   // Packed multiplicands are IN_W + 17 = 25 bits: one DSP48E1 (25 × 18) or DSP48E2 (27 × 18); an
   // SB_MAC16 would need two, and Intel's blocks are not calibrated for it.
   const pack = (opts.pack ?? true) && opts.device.vendor === 'xilinx';
@@ -126,15 +129,15 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
   const fifosOf = new Map<string, { depth: number; bits: number }[]>();
   for (const f of base.fifos) fifosOf.set(f.stage, [...(fifosOf.get(f.stage) ?? []), f]);
   const fifoVec = (stage: string, lutram: boolean): Vec =>
-    (fifosOf.get(stage) ?? []).reduce((t, f) => add(t, vec(resourcesOf(fifoCost(f.depth, f.bits, lutram ? 'lutram' : 'auto')))), zero());
-  const glue = add(vec(resourcesOf(glueCost(base))), [...fifosOf.keys()].reduce((t, stage) => add(t, fifoVec(stage, false)), zero()), -1);
+    (fifosOf.get(stage) ?? []).reduce((t, f) => add(t, vec(resourcesOf(fifoCost(f.depth, f.bits, lutram ? 'lutram' : 'auto', fabric)))), zero());
+  const glue = add(vec(resourcesOf(glueCost(base, fabric))), [...fifosOf.keys()].reduce((t, stage) => add(t, fifoVec(stage, false)), zero()), -1);
 
   const stages: StageSearch[] = info.layers.map((l, i) => {
     const ident = layerIdent(i, l.layer.name);
-    const choices = candidates(l, { lutram: hasLutram, uram: hasUram, pack, spread: true })
+    const choices = candidates(l, { lutram: hasLutram, uram: hasUram, pack, spread: opts.spread ?? true })
       .filter((f) => allowWindow || !f.window)
       .map((fold) => {
-        const cost = add(vec(resourcesOf(stageCost(planStage(l, ident, fold), dsp))), fifoVec(l.layer.name, fold.lutram ?? false));
+        const cost = add(vec(resourcesOf(stageCost(planStage(l, ident, fold), dsp, fabric))), fifoVec(l.layer.name, fold.lutram ?? false));
         return { fold, cycles: stageCycles(l, fold), cost };
       })
       .sort((a, b) => a.cycles - b.cycles);

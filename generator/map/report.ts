@@ -7,7 +7,7 @@
 import type { Design } from '../emit/design.js';
 import { foldLimits } from '../emit/fold.js';
 import { planStage } from '../emit/stages.js';
-import { addCost, broadcastCost, fifoCost, outputStageCost, stageCost, type DspPrimitive, type StageCost } from './cost.js';
+import { addCost, broadcastCost, fifoCost, outputStageCost, stageCost, type DspPrimitive, type Fabric, type StageCost } from './cost.js';
 import type { Device } from './devices.js';
 
 /** The paper's on-chip budget (§1: "on-chip memory is often under 10 MB"). */
@@ -90,6 +90,23 @@ export function capacityOf(d: Device): Resources {
   }
 }
 
+/**
+ * The cells a device's LUT and FF estimates are for: UltraScale+ parts have their own coefficients
+ * (Yosys maps the same RTL to more of them there); 7-series ones are the yardstick everywhere else.
+ */
+export function fabricOf(d: Device): Fabric {
+  if (d.vendor !== 'xilinx') return 'xc7';
+  switch (d.family) {
+    case 'zynq-ultrascale+':
+    case 'artix-ultrascale+':
+    case 'kintex-ultrascale+':
+    case 'virtex-ultrascale+':
+      return 'xcup';
+    default:
+      return 'xc7';
+  }
+}
+
 /** The multiplier block a device's DSP count is in: SB_MAC16 on iCE40, DSP48 (the calibrated model) elsewhere. */
 export function dspPrimitive(d: Device): DspPrimitive {
   return d.vendor === 'lattice' ? 'sbmac16' : 'dsp48';
@@ -125,10 +142,10 @@ export interface ReportOptions {
 }
 
 /** FIFOs, broadcasts and the output stage of a design: the cost outside the stages. */
-export function glueCost(design: Design): StageCost {
+export function glueCost(design: Design, fabric: Fabric = 'xc7'): StageCost {
   const param = (i: Design['instances'][number], name: string): number => Number(i.params.find((p) => p.name === name)!.value);
   return addCost(
-    ...design.fifos.map((f) => fifoCost(f.depth, f.bits, f.lutram ? 'lutram' : 'auto')),
+    ...design.fifos.map((f) => fifoCost(f.depth, f.bits, f.lutram ? 'lutram' : 'auto', fabric)),
     ...design.instances.filter((i) => i.module === 'gr_broadcast').map((i) => broadcastCost(param(i, 'N'), param(i, 'DW'))),
     outputStageCost(design.classes),
   );
@@ -141,8 +158,9 @@ export function resourcesOf(c: StageCost): Resources {
 
 export function buildReport(design: Design, model: string, device: Device, opts: ReportOptions): Report {
   const limit = opts.onchipLimitBytes ?? DEFAULT_ONCHIP_LIMIT_BYTES;
-  const costs = design.stages.map((s) => stageCost(s, dspPrimitive(device)));
-  const glue = glueCost(design);
+  const fabric = fabricOf(device);
+  const costs = design.stages.map((s) => stageCost(s, dspPrimitive(device), fabric));
+  const glue = glueCost(design, fabric);
   const total = addCost(...costs, glue);
   const totals = resourcesOf(total);
   const capacity = capacityOf(device);
@@ -234,7 +252,7 @@ export function buildReport(design: Design, model: string, device: Device, opts:
     folding: opts.folding ?? 'given',
     packing,
     notes: [
-      'LUT, FF, DSP and block RAM are estimates of Yosys synth_xilinx results (docs/cost-model.md); on Intel and Lattice parts they are compared in LUT6 and BRAM36 equivalents.',
+      `LUT, FF, DSP and block RAM are estimates of Yosys synth_xilinx results (docs/cost-model.md), LUT and FF in ${fabric === 'xcup' ? 'UltraScale+' : '7-series'} cells; on Intel and Lattice parts they are compared in LUT6 and BRAM36 equivalents.`,
       'Cycles are the cores\' exact steady-state counts; co-simulation measures them.',
       ...(device.vendor === 'lattice'
         ? [

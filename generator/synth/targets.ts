@@ -48,7 +48,7 @@ export function synthTarget(device: Device, opts: { readonly uram?: boolean } = 
             command: `synth_xilinx -flatten -family xcup${opts.uram ? ' -uram' : ''}`,
             family: 'xcup',
             count: xilinxCounts,
-            unitsNote: 'UltraScale+ cells (DSP48E2, RAMB36E2/RAMB18E2, RAM32M16/RAM64M8 at 8 LUTs); the cost model is calibrated on xc7 cells (docs/cost-model.md)',
+            unitsNote: 'UltraScale+ cells (DSP48E2, RAMB36E2/RAMB18E2, RAM32M16/RAM64M8 at 8 LUTs, URAM288); the estimate uses the cost model\'s UltraScale+ coefficients (docs/cost-model.md)',
           };
         default:
           return assertNever(device);

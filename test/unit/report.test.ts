@@ -3,7 +3,8 @@ import { buildDesign } from '../../generator/emit/design.js';
 import { balancedFolding, resolveFolding } from '../../generator/emit/fold.js';
 import { render } from '../../generator/emit/generate.js';
 import { DEVICES, lookupDevice } from '../../generator/map/devices.js';
-import { buildReport, capacityOf, renderReportText, reportHtmlView } from '../../generator/map/report.js';
+import { stageCost } from '../../generator/map/cost.js';
+import { buildReport, capacityOf, fabricOf, renderReportText, reportHtmlView } from '../../generator/map/report.js';
 import { zooModel } from '../../generator/zoo/index.js';
 
 describe('resource/fit report', () => {
@@ -25,6 +26,20 @@ describe('resource/fit report', () => {
     expect(r.bottleneck.stage).toBe('conv1');
     expect(r.latencyCycles).toBeGreaterThan(r.cyclesPerImage);
     expect(Object.keys(r)).toEqual(expect.arrayContaining(['device', 'clockMhz', 'fits', 'fitProblems', 'totals', 'capacity', 'fps', 'cyclesPerImage', 'latencyCycles', 'bottleneck', 'stages']));
+  });
+
+  it('estimates LUTs and FFs in the device\'s fabric: UltraScale+ parts with their own coefficients', () => {
+    expect(['xc7z020', 'xc7z045', 'xczu3eg', 'xczu7ev', 'xczu9eg', 'xck26', 'xcvu9p', '5csema5', 'up5k'].map((d) => fabricOf(lookupDevice(d)))).toEqual(['xc7', 'xc7', 'xcup', 'xcup', 'xcup', 'xcup', 'xcup', 'xc7', 'xc7']);
+    const z7 = buildReport(tinyDesign, 'sepnet-tiny-28', lookupDevice('xc7z045'), { clockMhz: 100 });
+    const zu = buildReport(tinyDesign, 'sepnet-tiny-28', lookupDevice('xczu7ev'), { clockMhz: 100 });
+    tinyDesign.stages.forEach((s, i) => {
+      expect(z7.stages[i]!.lut, s.info.layer.name).toBe(stageCost(s, 'dsp48', 'xc7').lut);
+      expect(zu.stages[i]!.lut, s.info.layer.name).toBe(stageCost(s, 'dsp48', 'xcup').lut);
+      expect(zu.stages[i]!.dsp).toBe(z7.stages[i]!.dsp);
+    });
+    // The same RTL takes more LUTs and flip-flops as UltraScale+ cells (docs/cost-model.md, "UltraScale+").
+    expect(zu.totals.lut).toBeGreaterThan(z7.totals.lut);
+    expect(zu.totals.ff).toBeGreaterThan(z7.totals.ff);
   });
 
   it('counts UltraRAM line buffers: a URAM column and total where used, a fit problem on a part without it', () => {
