@@ -50,10 +50,14 @@ function targetOptions(deviceHelp: string) {
       type: 'boolean',
       describe: 'optimizer: let two int8 products share one DSP (lane pairs of 1×1, int8 k×k, PRB and FC stages) on Xilinx devices (default true; --no-pack to compare)',
     },
+    spread: {
+      type: 'boolean',
+      describe: "optimizer: spread PRB stages' 1×1 branches over the taps, SIMD/spread multipliers a lane instead of SIMD (default true; --no-spread to compare)",
+    },
   } as const;
 }
 
-function targetArgs(a: { device?: string | undefined; 'device-file'?: string | undefined; 'clock-mhz'?: number | undefined; fold?: string | undefined; 'max-util'?: number | undefined; 'target-fps'?: number | undefined; 'onchip-limit'?: number | undefined; pack?: boolean | undefined }): TargetArgs {
+function targetArgs(a: { device?: string | undefined; 'device-file'?: string | undefined; 'clock-mhz'?: number | undefined; fold?: string | undefined; 'max-util'?: number | undefined; 'target-fps'?: number | undefined; 'onchip-limit'?: number | undefined; pack?: boolean | undefined; spread?: boolean | undefined }): TargetArgs {
   return {
     device: a.device,
     deviceFile: a['device-file'],
@@ -63,6 +67,7 @@ function targetArgs(a: { device?: string | undefined; 'device-file'?: string | u
     targetFps: a['target-fps'],
     onchipLimit: a['onchip-limit'],
     pack: a.pack,
+    spread: a.spread,
   };
 }
 

@@ -98,6 +98,8 @@ export interface MappingArgs {
   readonly onchipLimit: number | undefined;
   /** Packed multipliers allowed (default: where the device supports them). */
   readonly pack?: boolean | undefined;
+  /** Spread PRB 1×1 branches allowed (default true). */
+  readonly spread?: boolean | undefined;
 }
 
 export interface ChosenFolding {
@@ -117,8 +119,9 @@ export interface ChosenFolding {
  */
 export function readFolding(info: ModelInfo, fold: string | undefined, map?: MappingArgs): ChosenFolding {
   const auto = fold === undefined || fold === 'auto';
-  if (map && (map.maxUtil !== undefined || map.targetFps !== undefined || map.pack !== undefined)) {
-    const opt = map.maxUtil !== undefined ? '--max-util' : map.targetFps !== undefined ? '--target-fps' : map.pack ? '--pack' : '--no-pack';
+  if (map && (map.maxUtil !== undefined || map.targetFps !== undefined || map.pack !== undefined || map.spread !== undefined)) {
+    const flag = (name: string, v: boolean | undefined): string => (v ? `--${name}` : `--no-${name}`);
+    const opt = map.maxUtil !== undefined ? '--max-util' : map.targetFps !== undefined ? '--target-fps' : map.pack !== undefined ? flag('pack', map.pack) : flag('spread', map.spread);
     if (!auto) throw new GenRtlError(opt, `applies to the folding optimizer (--fold auto), not to --fold ${fold}`);
     if (!map.device) throw new GenRtlError(opt, 'needs --device: the optimizer budgets a device\'s resources');
   }
@@ -130,6 +133,7 @@ export function readFolding(info: ModelInfo, fold: string | undefined, map?: Map
       ...(map.targetFps !== undefined ? { targetFps: map.targetFps } : {}),
       ...(map.onchipLimit !== undefined ? { onchipLimitBytes: map.onchipLimit } : {}),
       ...(map.pack !== undefined ? { pack: map.pack } : {}),
+      ...(map.spread !== undefined ? { spread: map.spread } : {}),
     });
     return { folding: o.folding, summary: o.summary, bottleneckResource: o.bottleneck.resource, mostFolded: o.mostFolded };
   }
@@ -180,6 +184,7 @@ export interface TargetArgs {
   readonly targetFps: number | undefined;
   readonly onchipLimit: number | undefined;
   readonly pack?: boolean | undefined;
+  readonly spread?: boolean | undefined;
 }
 
 interface Target {
@@ -195,7 +200,7 @@ function resolveTarget(info: ModelInfo, t: TargetArgs): Target {
   const device = t.device !== undefined ? lookupDevice(t.device, devices) : null;
   const clockMhz = checkClock(t.clockMhz ?? device?.maxClockMhzHint ?? 100);
   const onchipLimit = checkOnchipLimit(t.onchipLimit);
-  const chosen = readFolding(info, t.fold, { device, clockMhz, maxUtil: t.maxUtil, targetFps: t.targetFps, onchipLimit, pack: t.pack });
+  const chosen = readFolding(info, t.fold, { device, clockMhz, maxUtil: t.maxUtil, targetFps: t.targetFps, onchipLimit, pack: t.pack, spread: t.spread });
   return { device, devices, clockMhz, onchipLimit, chosen };
 }
 

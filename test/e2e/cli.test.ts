@@ -288,6 +288,20 @@ describe('gen-rtl report and generate --device', () => {
     expect(e.code).toBe(1);
     expect(e.stderr).toMatch(/^error: --no-pack: applies to the folding optimizer \(--fold auto\), not to --fold balanced/);
   });
+
+  it('--no-spread keeps PRB 1×1 branches on the centre tap; by default spread stages are marked sR', () => {
+    // At 50,000 images/s the PRB stages take the one-tap core (at the fastest rates, the window core).
+    const spread = JSON.parse(cli('report', tiny, '--device', 'xczu7ev', '--target-fps', '50000', '--json').stdout);
+    const plain = JSON.parse(cli('report', tiny, '--device', 'xczu7ev', '--target-fps', '50000', '--no-spread', '--json').stdout);
+    const spreadStages = spread.stages.filter((s: { fold: { spread: number } }) => s.fold.spread > 1);
+    expect(spreadStages.length).toBeGreaterThan(0);
+    for (const s of spreadStages) expect(s.kind).toBe('prb');
+    expect(plain.stages.some((s: { fold: { spread: number } }) => s.fold.spread > 1)).toBe(false);
+    expect(cli('report', tiny, '--device', 'xczu7ev', '--target-fps', '50000').stdout).toMatch(/sR: PRB 1x1 spread\)[\s\S]*\bprb +\d+ x \d+( p)?( u)? s\d /);
+    const e = cli('generate', tiny, '--out', join(mkdtempSync(join(tmpdir(), 'gen-rtl-ns-')), 'd'), '--no-spread');
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/^error: --no-spread: needs --device/);
+  });
 });
 
 describe('gen-rtl run --dataset (accuracy)', () => {
