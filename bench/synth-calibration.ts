@@ -6,7 +6,7 @@
  * closing bounds are checked: DSP exact, LUT within ±15 %, BRAM36 within ±10 %
  * (exit 1 when a design misses one).
  *
- *   npm run bench:synth [-- --jobs N] [--only SUBSTRING] [--cache FILE] [--json FILE] [--work DIR] [--fit] [--stages]
+ *   npm run bench:synth [-- --jobs N] [--only SUBSTRING] [--cache FILE] [--json FILE] [--work DIR] [--fit] [--stages] [--device D]
  *   npm run bench:synth -- --per-stage [--only SUBSTRING] [--stage SUBSTRING]
  *
  * --cache FILE keeps Yosys' cells by design and RTL hash, so a cost-model change
@@ -42,6 +42,9 @@ export const BOUNDS = { lutPct: 15, bram36Pct: 10 } as const;
 
 /** The device the designs are synthesized for: its flow is the cost model's (synth_xilinx, xc7 cells). */
 export const CAL_DEVICE = 'xc7z020';
+
+/** The device the designs are synthesized for (--device; default CAL_DEVICE): its family's flow and coefficients. */
+let calDevice = CAL_DEVICE;
 
 export interface CalDesign {
   readonly name: string;
@@ -117,7 +120,7 @@ export function designFeatures(d: Design): Pick<DesignResult, 'features' | 'offs
 }
 
 function rtlHash(info: ModelInfo, folding: Folding): string {
-  const { files } = generate(info, { folding, device: CAL_DEVICE, clockMhz: 100 });
+  const { files } = generate(info, { folding, device: calDevice, clockMhz: 100 });
   const h = createHash('sha256');
   for (const f of files) if (f.path !== 'manifest.json') h.update(f.path).update('\0').update(f.content).update('\0');
   return h.digest('hex').slice(0, 16);
@@ -126,13 +129,13 @@ function rtlHash(info: ModelInfo, folding: Folding): string {
 type Cache = Map<string, { cells: Record<string, number>; seconds: number }>;
 
 export async function runDesign(d: CalDesign, opts: { cache?: Cache; work?: string } = {}): Promise<DesignResult> {
-  const device = lookupDevice(CAL_DEVICE);
+  const device = lookupDevice(calDevice);
   const info = d.model();
   const folding = foldingOf(info, d.fold);
   const plan = buildDesign(info, folding);
   const t = buildReport(plan, info.model.name, device, { clockMhz: 100 }).totals;
   const estimate: SynthCounts = { lut: t.lut, ff: t.ff, dsp: t.dsp, bram36: t.bram36, uram: t.uram };
-  const key = `${d.name} ${rtlHash(info, folding)}`;
+  const key = `${calDevice === CAL_DEVICE ? '' : `${calDevice} `}${d.name} ${rtlHash(info, folding)}`;
   let hit = opts.cache?.get(key);
   if (!hit) {
     const work = opts.work ? join(opts.work, d.name.replace(/[^\w.-]+/g, '_')) : mkdtempSync(join(tmpdir(), 'gen-rtl-synthcal-'));
@@ -239,6 +242,7 @@ async function main(): Promise<void> {
   const only = opt('--only');
   // Two at a time at most: the machines have two cores, shared.
   const jobs = Math.max(1, Math.min(2, Number(opt('--jobs') ?? 2)));
+  calDevice = opt('--device') ?? CAL_DEVICE;
   const work = opt('--work');
   const designs = DESIGNS.filter((d) => !only || d.name.includes(only));
   if (flag('--per-stage')) {
