@@ -36,7 +36,9 @@ module gr_fifo_wc #(
   output wire          m_tvalid,
   input  wire          m_tready
 );
-  localparam integer MW = (DW < WW) ? DW : WW;             // memory word width (a narrow beat is one word)
+  // Memory word width: a beat narrower than WW is one word (1 for illegal widths, so that the
+  // error below is the one reported).
+  localparam integer MW = (DW < 1 || WW < 1) ? 1 : (DW < WW) ? DW : WW;
   localparam integer NW = (DW + MW - 1) / MW;              // words per beat
   localparam integer PW = NW * MW;                         // padded beat width
   localparam integer MD = DEPTH * NW;                      // memory words
