@@ -148,9 +148,9 @@ export function readFolding(info: ModelInfo, fold: string | undefined, map?: Map
   return { folding: resolveFolding(info, json, fold), summary: `from ${fold}` };
 }
 
-/** The folding as a --fold file: {"stages": {"<layer>": {"pe", "simd", "window"[, "lutram"][, "pack"]}}}. */
+/** The folding as a --fold file: {"stages": {"<layer>": {"pe", "simd", "window"[, "lutram"][, "pack"][, "fifoWordBits"]}}}. */
 export function foldingJson(f: Folding): string {
-  const stage = (v: Fold): object => ({ pe: v.pe, simd: v.simd, window: v.window, ...(v.lutram ? { lutram: true } : {}), ...(v.pack ? { pack: true } : {}) });
+  const stage = (v: Fold): object => ({ pe: v.pe, simd: v.simd, window: v.window, ...(v.lutram ? { lutram: true } : {}), ...(v.pack ? { pack: true } : {}), ...(v.fifoWordBits !== undefined ? { fifoWordBits: v.fifoWordBits } : {}) });
   return `${JSON.stringify({ stages: Object.fromEntries([...f].map(([name, v]) => [name, stage(v)])) }, null, 2)}\n`;
 }
 

@@ -28,6 +28,13 @@ export interface Fold {
    * products (`canPack`), an even PE.
    */
   readonly pack?: boolean;
+  /**
+   * The FIFO on each input of this join, in input order: 0 a gr_fifo, w > 0 a gr_fifo_wc with
+   * memory words of w bits. Absent: the generator's choice (design.ts, map/cost.ts chooseJoinFifo).
+   * The optimizer sets it, so that the design has the FIFOs it costed. Joins only; all 0 with
+   * `lutram`.
+   */
+  readonly fifoWordBits?: readonly number[];
 }
 
 export type Folding = ReadonlyMap<string, Fold>;
@@ -111,6 +118,15 @@ export function checkFold(l: LayerInfo, f: Fold): void {
   const where = `stage "${l.layer.name}" (${l.layer.kind})`;
   if (f.window && !canWindow(l)) throw new GenRtlError(where, 'window (tap-parallel) folding needs a k×k convolution with k > 1');
   if (f.lutram && !hasRams(l)) throw new GenRtlError(where, 'lutram needs a stage with a line buffer or join FIFOs');
+  if (f.fifoWordBits !== undefined) {
+    const n = l.layer.inputs.length;
+    if (n < 2) throw new GenRtlError(where, 'fifoWordBits needs a join (a stage with several inputs)');
+    if (f.fifoWordBits.length !== n) throw new GenRtlError(where, `fifoWordBits needs one entry per input (${n}), got ${f.fifoWordBits.length}`);
+    for (const w of f.fifoWordBits) {
+      if (!Number.isSafeInteger(w) || w < 0) throw new GenRtlError(where, `fifoWordBits entries must be 0 (gr_fifo) or a word width in bits, got ${w}`);
+      if (f.lutram && w !== 0) throw new GenRtlError(where, 'lutram puts the join FIFOs in LUT RAM: fifoWordBits must be 0 with it');
+    }
+  }
   if (f.pack) {
     if (!canPack(l)) throw new GenRtlError(where, 'pack needs a stage with int8 products (conv, prb, fc, input)');
     if (f.window) throw new GenRtlError(where, 'pack is for the one-tap-per-cycle core (window false)');
@@ -129,7 +145,7 @@ export function checkFold(l: LayerInfo, f: Fold): void {
 }
 
 const foldFile = z.strictObject({
-  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional(), pack: z.boolean().optional() })),
+  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional(), pack: z.boolean().optional(), fifoWordBits: z.array(z.number().int()).optional() })),
 });
 
 /** Folding of every stage: defaults, overridden by a parsed folding JSON ({"stages": {"<layer>": {"pe", "simd"}}}). */
@@ -149,7 +165,8 @@ export function resolveFolding(info: ModelInfo, json: unknown, source: string): 
       const base = out.get(name)!;
       const lutram = f.lutram ?? base.lutram ?? false;
       const pack = f.pack ?? base.pack ?? false;
-      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}), ...(pack ? { pack } : {}) });
+      const fifoWordBits = f.fifoWordBits ?? base.fifoWordBits;
+      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}), ...(pack ? { pack } : {}), ...(fifoWordBits !== undefined ? { fifoWordBits } : {}) });
     }
   }
   for (const l of info.layers) checkFold(l, out.get(l.layer.name)!);
