@@ -420,7 +420,7 @@ async function main(): Promise<void> {
   console.log(`BRAM exact: ${results.length - bramOff.length}/${results.length}${bramOff.length ? ` (off: ${bramOff.join(', ')})` : ''}`);
   if (cacheFile) saveCache(cacheFile);
   if (flag('--fit')) {
-    const fixed: Feature[] = ['lutram', 'romLogic', 'pack'];
+    const fixed: Feature[] = ['lutram', 'romLogic', 'pack', 'fifoWc'];
     const lut = fitCoefficients(results, 'lut', fixed);
     const ff = fitCoefficients(results, 'ff', fixed);
     const show = (c: Record<Feature, number>): string => `{ ${FEATURES.map((f) => `${f}: ${Number(c[f].toFixed(3))}`).join(', ')} }`;
