@@ -24,7 +24,7 @@ import type { ModelInfo } from '../generator/ir/analyze.js';
 import { resolveFolding } from '../generator/emit/fold.js';
 import { generate } from '../generator/emit/generate.js';
 import type { StagePlan } from '../generator/emit/stages.js';
-import { broadcastCost, COEF, COEF_BY_FABRIC, FEATURES, fifoCost, fifoFeatures, outputStageCost, stageCost, stageFeatures, type Coefficients, type Fabric, type Feature, type Features, type StageCost } from '../generator/map/cost.js';
+import { broadcastCost, COEF, COEF_BY_FABRIC, FEATURES, fifoCost, fifoFeatures, fifoWcCost, fifoWcFeatures, outputStageCost, stageCost, stageFeatures, type Coefficients, type Fabric, type Feature, type Features, type StageCost } from '../generator/map/cost.js';
 import { quantize } from '../generator/quant/quantize.js';
 import { measured, type Cells } from '../generator/synth/cells.js';
 import { haveYosys, runYosys } from '../generator/synth/yosys.js';
@@ -70,7 +70,8 @@ export interface CalConfig {
   readonly name: string;
   readonly group: string;
   readonly net?: NetSpec;
-  readonly fifo?: { readonly depth: number; readonly bits: number };
+  /** A gr_fifo, or with `wordBits` a gr_fifo_wc (WW). */
+  readonly fifo?: { readonly depth: number; readonly bits: number; readonly wordBits?: number };
   readonly broadcast?: { readonly n: number; readonly bits: number };
   readonly output?: { readonly classes: number; readonly lw: number };
 }
@@ -159,6 +160,7 @@ const input = (c: number): CalConfig => ({
   net: { input: { ...IMG, channels: c }, body: (b, x) => b.conv('pre', x, 4, 1), dut: 'input' },
 });
 const fifo = (depth: number, bits: number): CalConfig => ({ name: `fifo ${depth}x${bits}`, group: 'fifo', fifo: { depth, bits } });
+const fifoWc = (depth: number, bits: number, wordBits: number): CalConfig => ({ name: `fifo_wc ${depth}x${bits} ww${wordBits}`, group: 'fifo', fifo: { depth, bits, wordBits } });
 
 export const CONFIGS: readonly CalConfig[] = [
   binK3(8, 8, 1, 1),
@@ -217,6 +219,7 @@ export const VALIDATION: readonly CalConfig[] = [
   avgpool(8, 2),
   fifo(128, 16),
   fifo(2048, 16),
+  fifoWc(246, 512, 72),
 ];
 
 // ---------------------------------------------------------------------------
@@ -271,6 +274,15 @@ export async function runConfig(config: CalConfig, seed = 11): Promise<CalResult
     return cells;
   };
   try {
+    if (config.fifo?.wordBits !== undefined) {
+      const { depth, bits, wordBits } = config.fifo;
+      const cells = await synth(dir, [rtlPath('gr_fifo_wc.v'), ...helpers()], 'gr_fifo_wc', [
+        { name: 'DW', value: String(bits) },
+        { name: 'DEPTH', value: String(depth) },
+        { name: 'WW', value: String(wordBits) },
+      ]);
+      return { config, model: fifoWcCost(depth, bits, wordBits), yosys: measured(cells), cells, features: fifoWcFeatures(depth, bits, wordBits) };
+    }
     if (config.fifo) {
       const { depth, bits } = config.fifo;
       const cells = await synth(dir, [rtlPath('gr_fifo.v'), ...helpers()], 'gr_fifo', [
@@ -433,7 +445,7 @@ async function main(): Promise<void> {
   console.log(`BRAM exact: ${results.length - bramOff.length}/${results.length}${bramOff.length ? ` (off: ${bramOff.join(', ')})` : ''}`);
   if (cacheFile) saveCache(cacheFile);
   if (flag('--fit')) {
-    const fixed: Feature[] = ['lutram', 'romLogic', 'pack'];
+    const fixed: Feature[] = ['lutram', 'romLogic', 'pack', 'fifoWc'];
     const lut = fitCoefficients(results, 'lut', fixed, COEF_BY_FABRIC[family]);
     const ff = fitCoefficients(results, 'ff', fixed, COEF_BY_FABRIC[family]);
     const show = (c: Record<Feature, number>): string => `{ ${FEATURES.map((f) => `${f}: ${Number(c[f].toFixed(3))}`).join(', ')} }`;

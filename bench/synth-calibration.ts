@@ -26,7 +26,7 @@ import { buildDesign, type Design } from '../generator/emit/design.js';
 import { balancedFolding, resolveFolding, type Folding } from '../generator/emit/fold.js';
 import { generate } from '../generator/emit/generate.js';
 import type { ModelInfo } from '../generator/ir/analyze.js';
-import { addCost, broadcastCost, COEF, FEATURES, fifoFeatures, outputStageCost, stageCost, stageFeatures, ZERO_COST, type Feature, type Features } from '../generator/map/cost.js';
+import { addCost, broadcastCost, COEF, FEATURES, fifoFeatures, fifoWcFeatures, outputStageCost, stageCost, stageFeatures, ZERO_COST, type Feature, type Features } from '../generator/map/cost.js';
 import { lookupDevice } from '../generator/map/devices.js';
 import { buildReport } from '../generator/map/report.js';
 import { measured, xilinxCounts, type SynthCounts } from '../generator/synth/cells.js';
@@ -110,7 +110,7 @@ export function designFeatures(d: Design): Pick<DesignResult, 'features' | 'offs
     if (x) add(x);
     else rest.push(stageCost(s));
   }
-  for (const f of d.fifos) add(fifoFeatures(f.depth, f.bits));
+  for (const f of d.fifos) add(f.wordBits === null ? fifoFeatures(f.depth, f.bits, f.lutram ? 'lutram' : 'auto') : fifoWcFeatures(f.depth, f.bits, f.wordBits));
   for (const i of d.instances.filter((x) => x.module === 'gr_broadcast')) {
     const p = (n: string): number => Number(i.params.find((q) => q.name === n)!.value);
     rest.push(broadcastCost(p('N'), p('DW')));

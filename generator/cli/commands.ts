@@ -152,9 +152,9 @@ export function readFolding(info: ModelInfo, fold: string | undefined, map?: Map
   return { folding: resolveFolding(info, json, fold), summary: `from ${fold}` };
 }
 
-/** The folding as a --fold file: {"stages": {"<layer>": {"pe", "simd", "window"[, "lutram" | "uram"][, "pack"][, "spread"]}}}. */
+/** The folding as a --fold file: {"stages": {"<layer>": {"pe", "simd", "window"[, "lutram" | "uram"][, "pack"][, "spread"][, "fifoWordBits"]}}}. */
 export function foldingJson(f: Folding): string {
-  const stage = (v: Fold): object => ({ pe: v.pe, simd: v.simd, window: v.window, ...(v.lutram ? { lutram: true } : {}), ...(v.uram ? { uram: true } : {}), ...(v.pack ? { pack: true } : {}), ...((v.spread ?? 1) > 1 ? { spread: v.spread } : {}) });
+  const stage = (v: Fold): object => ({ pe: v.pe, simd: v.simd, window: v.window, ...(v.lutram ? { lutram: true } : {}), ...(v.uram ? { uram: true } : {}), ...(v.pack ? { pack: true } : {}), ...((v.spread ?? 1) > 1 ? { spread: v.spread } : {}), ...(v.fifoWordBits !== undefined ? { fifoWordBits: v.fifoWordBits } : {}) });
   return `${JSON.stringify({ stages: Object.fromEntries([...f].map(([name, v]) => [name, stage(v)])) }, null, 2)}\n`;
 }
 

@@ -5,6 +5,7 @@
  * wiring as data; the template only prints it.
  */
 import type { ModelInfo } from '../ir/analyze.js';
+import { chooseJoinFifo, wcCyclesPerBeat, wcWords } from '../map/cost.js';
 import type { Folding } from './fold.js';
 import { layerIdent, topName } from './names.js';
 import { planStage, type Param, type Rom, type StagePlan } from './stages.js';
@@ -32,9 +33,21 @@ export interface FifoPlan {
   readonly bits: number;
   /** The join input it buffers. */
   readonly feeds: string;
+  /** Its input number at the joining stage. */
+  readonly input: number;
   /** The stage (layer) it feeds: its folding's `lutram` puts this FIFO in LUT RAM. */
   readonly stage: string;
   readonly lutram: boolean;
+  /** gr_fifo, or gr_fifo_wc when the joining stage's pixels come slowly enough and it is cheaper (map/cost.ts chooseJoinFifo). */
+  readonly module: 'gr_fifo' | 'gr_fifo_wc';
+  /** gr_fifo_wc's memory word width WW (null for gr_fifo). */
+  readonly wordBits: number | null;
+  /** Memory words per pixel (gr_fifo_wc's NW; 1 for gr_fifo). */
+  readonly wordsPerPixel: number;
+  /** Cycles per pixel the FIFO sustains on each side (1 for gr_fifo). */
+  readonly cyclesPerPixel: number;
+  /** The joining stage's mean cycles per pixel at the design's interval (interval / its pixels per image). */
+  readonly pixelPeriodCycles: number;
 }
 
 export interface Design {
@@ -163,14 +176,22 @@ export function buildDesign(info: ModelInfo, folding: Folding): Design {
       const bits = byName.get(n)!.outBits;
       wires.push(...streamWires(name, bits));
       const lutram = s.fold.lutram ?? false;
-      fifos.push({ name, depth, bits, feeds: `${s.info.layer.name} input ${i}`, stage: s.info.layer.name, lutram });
+      const pixelPeriodCycles = interval / (s.info.outShape.height * s.info.outShape.width);
+      // The folding's explicit choice (the optimizer's, or the user's), else the cheaper form the rate allows.
+      const forced = s.fold.fifoWordBits?.[i];
+      const wordBits = forced !== undefined ? forced || null : chooseJoinFifo(depth, bits, lutram, pixelPeriodCycles).wordBits;
+      const feeds = `${s.info.layer.name} input ${i}`;
+      const stage = s.info.layer.name;
+      const plan = { name, depth, bits, feeds, input: i, stage, lutram, pixelPeriodCycles };
+      if (wordBits === null) fifos.push({ ...plan, module: 'gr_fifo', wordBits, wordsPerPixel: 1, cyclesPerPixel: 1 });
+      else fifos.push({ ...plan, module: 'gr_fifo_wc', wordBits, wordsPerPixel: wcWords(bits, wordBits), cyclesPerPixel: wcCyclesPerBeat(depth, bits, wordBits) });
       instances.push({
-        module: 'gr_fifo',
+        module: wordBits === null ? 'gr_fifo' : 'gr_fifo_wc',
         name: `u_${name}`,
         params: [
           { name: 'DW', value: String(bits) },
           { name: 'DEPTH', value: String(depth) },
-          { name: 'LUTRAM', value: lutram ? '1' : '0' },
+          wordBits === null ? { name: 'LUTRAM', value: lutram ? '1' : '0' } : { name: 'WW', value: String(wordBits) },
         ],
         ports: [...CLOCK, ...streamPorts('s', endpoints.get(key(s.info.layer.name, i))!), ...streamPorts('m', endpoint(name))],
       });
@@ -230,8 +251,11 @@ export function buildDesign(info: ModelInfo, folding: Folding): Design {
     ],
   });
 
+  // A width-converting FIFO moves a pixel every cyclesPerPixel cycles: the chosen ones stay well
+  // within their stage's pixel period (chooseJoinFifo's margin), but one forced by the folding may not.
   const cycles = [
     ...stages.map((s) => ({ name: s.info.layer.name, cycles: s.cyclesPerImage })),
+    ...fifos.map((f) => ({ name: `${f.feeds} (${f.module})`, cycles: Math.ceil((f.cyclesPerPixel * interval) / f.pixelPeriodCycles) })),
     { name: '<output>', cycles: classes + 1 },
   ];
   const slowest = cycles.reduce((a, b) => (b.cycles > a.cycles ? b : a));

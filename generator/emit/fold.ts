@@ -40,6 +40,13 @@ export interface Fold {
    * but the centre one. PRB on the tap core; a divisor of SIMD, at most (K²−1)/2 (`maxSpread`).
    */
   readonly spread?: number;
+  /**
+   * The FIFO on each input of this join, in input order: 0 a gr_fifo, w > 0 a gr_fifo_wc with
+   * memory words of w bits. Absent: the generator's choice (design.ts, map/cost.ts chooseJoinFifo).
+   * The optimizer sets it, so that the design has the FIFOs it costed. Joins only; all 0 with
+   * `lutram`.
+   */
+  readonly fifoWordBits?: readonly number[];
 }
 
 export type Folding = ReadonlyMap<string, Fold>;
@@ -138,6 +145,15 @@ export function checkFold(l: LayerInfo, f: Fold): void {
       throw new GenRtlError(where, `spread ${f.spread} must be a divisor of simd ${f.simd} of at most ${Math.floor((kk - 1) / 2)} ((K²−1)/2)`);
     }
   }
+  if (f.fifoWordBits !== undefined) {
+    const n = l.layer.inputs.length;
+    if (n < 2) throw new GenRtlError(where, 'fifoWordBits needs a join (a stage with several inputs)');
+    if (f.fifoWordBits.length !== n) throw new GenRtlError(where, `fifoWordBits needs one entry per input (${n}), got ${f.fifoWordBits.length}`);
+    for (const w of f.fifoWordBits) {
+      if (!Number.isSafeInteger(w) || w < 0) throw new GenRtlError(where, `fifoWordBits entries must be 0 (gr_fifo) or a word width in bits, got ${w}`);
+      if (f.lutram && w !== 0) throw new GenRtlError(where, 'lutram puts the join FIFOs in LUT RAM: fifoWordBits must be 0 with it');
+    }
+  }
   if (f.pack) {
     if (!canPack(l)) throw new GenRtlError(where, 'pack needs a stage with int8 products (conv, prb, fc, input)');
     if (f.window) throw new GenRtlError(where, 'pack is for the one-tap-per-cycle core (window false)');
@@ -156,7 +172,7 @@ export function checkFold(l: LayerInfo, f: Fold): void {
 }
 
 const foldFile = z.strictObject({
-  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional(), uram: z.boolean().optional(), pack: z.boolean().optional(), spread: z.number().int().optional() })),
+  stages: z.record(z.string(), z.strictObject({ pe: z.number().int().optional(), simd: z.number().int().optional(), window: z.boolean().optional(), lutram: z.boolean().optional(), uram: z.boolean().optional(), pack: z.boolean().optional(), spread: z.number().int().optional(), fifoWordBits: z.array(z.number().int()).optional() })),
 });
 
 /** Folding of every stage: defaults, overridden by a parsed folding JSON ({"stages": {"<layer>": {"pe", "simd"}}}). */
@@ -178,7 +194,8 @@ export function resolveFolding(info: ModelInfo, json: unknown, source: string): 
       const uram = f.uram ?? base.uram ?? false;
       const pack = f.pack ?? base.pack ?? false;
       const spread = f.spread ?? base.spread ?? 1;
-      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}), ...(uram ? { uram } : {}), ...(pack ? { pack } : {}), ...(spread !== 1 ? { spread } : {}) });
+      const fifoWordBits = f.fifoWordBits ?? base.fifoWordBits;
+      out.set(name, { pe: f.pe ?? base.pe, simd: f.simd ?? base.simd, window: f.window ?? base.window, ...(lutram ? { lutram } : {}), ...(uram ? { uram } : {}), ...(pack ? { pack } : {}), ...(spread !== 1 ? { spread } : {}), ...(fifoWordBits !== undefined ? { fifoWordBits } : {}) });
     }
   }
   for (const l of info.layers) checkFold(l, out.get(l.layer.name)!);

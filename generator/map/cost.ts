@@ -272,6 +272,8 @@ export const FEATURES = [
   'pool',
   /** Plain registers (output pixel registers, delay lines, counters). */
   'reg',
+  /** gr_fifo_wc beyond its memory: word select, block RAM read mux, control (LUT); holding, assembly and output registers, control (FF). Counts fitted by hand to Yosys, coefficient 1. */
+  'fifoWc',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 export type Features = Record<Feature, number>;
@@ -285,8 +287,8 @@ export type Coefficients = { readonly lut: Readonly<Features>; readonly ff: Read
  * (bench/calibrate-cost.ts --fit, Yosys 0.23 synth_xilinx -family xc7, docs/cost-model.md).
  */
 export const COEF: Coefficients = {
-  lut: { base: 5.65, lbCtrl: 1.27, lutram: 1, romLogic: 1, memReg: 0, mux: 0.66, winMux: 1.18, binLane: 1.08, intLane: 2.22, intTree: 0.91, pack: 2.25, rqLane: 0, rqSum: 0.015, rqShift: 0.41, pool: 1.87, reg: 0 },
-  ff: { base: 4.77, lbCtrl: 0.96, lutram: 0, romLogic: 0, memReg: 0.63, mux: 0, winMux: 0, binLane: 0.87, intLane: 0, intTree: 1.14, pack: 1.1, rqLane: 0, rqSum: 0.41, rqShift: 0, pool: 0.96, reg: 0.89 },
+  lut: { base: 5.65, lbCtrl: 1.27, lutram: 1, romLogic: 1, memReg: 0, mux: 0.66, winMux: 1.18, binLane: 1.08, intLane: 2.22, intTree: 0.91, pack: 2.25, rqLane: 0, rqSum: 0.015, rqShift: 0.41, pool: 1.87, reg: 0, fifoWc: 1 },
+  ff: { base: 4.77, lbCtrl: 0.96, lutram: 0, romLogic: 0, memReg: 0.63, mux: 0, winMux: 0, binLane: 0.87, intLane: 0, intTree: 1.14, pack: 1.1, rqLane: 0, rqSum: 0.41, rqShift: 0, pool: 0.96, reg: 0.89, fifoWc: 1 },
 };
 
 /**
@@ -295,8 +297,8 @@ export const COEF: Coefficients = {
  */
 export const COEF_XCUP: Coefficients = {
   // lutram fixed: RAM64M8 / RAM32M16 hold 7 / 14 bits a column in 8 LUTs, RAM64M / RAM32M 3 / 6 in 4.
-  lut: { base: 6.15, lbCtrl: 1.26, lutram: 0.86, romLogic: 1, memReg: 0, mux: 1.264, winMux: 0.982, binLane: 1.115, intLane: 1.682, intTree: 1.66, pack: 2.25, rqLane: 0, rqSum: 0.512, rqShift: 1.95, pool: 1.06, reg: 0 },
-  ff: { base: 3.344, lbCtrl: 1.071, lutram: 0, romLogic: 0, memReg: 0.864, mux: 0, winMux: 0, binLane: 0.808, intLane: 1.393, intTree: 2.523, pack: 1.1, rqLane: 0, rqSum: 1.305, rqShift: 0, pool: 1.012, reg: 0.899 },
+  lut: { base: 6.15, lbCtrl: 1.26, lutram: 0.86, romLogic: 1, memReg: 0, mux: 1.264, winMux: 0.982, binLane: 1.115, intLane: 1.682, intTree: 1.66, pack: 2.25, rqLane: 0, rqSum: 0.512, rqShift: 1.95, pool: 1.06, reg: 0, fifoWc: 1 },
+  ff: { base: 3.344, lbCtrl: 1.071, lutram: 0, romLogic: 0, memReg: 0.864, mux: 0, winMux: 0, binLane: 0.808, intLane: 1.393, intTree: 2.523, pack: 1.1, rqLane: 0, rqSum: 1.305, rqShift: 0, pool: 1.012, reg: 0.899, fifoWc: 1 },
 };
 
 /** A model's raw result: LUT and FF features, exact DSP / memory counts. */
@@ -1014,6 +1016,97 @@ export function fifoFeatures(depth: number, bits: number, style: RamStyle = 'aut
 /** gr_fifo of `depth` entries of `bits` bits: pointers and occupancy, the memory, its output register. */
 export function fifoCost(depth: number, bits: number, style: RamStyle = 'auto', fabric: Fabric = 'xc7'): StageCost {
   return finish(fifoFeatures(depth, bits, style), fabric);
+}
+
+// ---------------------------------------------------------------------------
+// Width-converting join FIFOs (gr_fifo_wc).
+
+/** Memory words per beat of a gr_fifo_wc: one when the beat fits a word, else ceil(bits / wordBits). */
+export function wcWords(bits: number, wordBits: number): number {
+  return bits <= wordBits ? 1 : Math.ceil(bits / wordBits);
+}
+
+/**
+ * Cycles per beat of a gr_fifo_wc, sustained on both sides (rtl/gr_fifo_wc.v): exactly NW when
+ * depth >= 1 + ceil(3 / NW), else depth beats per NW + 3 cycles.
+ */
+export function wcCyclesPerBeat(depth: number, bits: number, wordBits: number): number {
+  const nw = wcWords(bits, wordBits);
+  return depth >= 1 + Math.ceil(3 / nw) ? nw : (nw + 3) / depth;
+}
+
+/** LUTs per output bit of Yosys' NW:1 word select (LUT6 4:1 plus MUXF7/8/9 up to 16; it grows faster beyond, fitted to 29 and 57). */
+function wcSelectLuts(n: number): number {
+  if (n <= 1) return 0;
+  return Math.ceil(n / 4) + Math.max(0, n - 16) / 4;
+}
+
+/** Raw features of a gr_fifo_wc holding `depth` beats of `bits` bits as words of `wordBits` bits. */
+export function fifoWcFeatures(depth: number, bits: number, wordBits: number): Raw {
+  const r = raw();
+  const mw = Math.min(bits, wordBits);
+  const nw = wcWords(bits, wordBits);
+  const md = depth * nw;
+  const aw = cw(md);
+  const ctrlBits = 2 * aw + Math.ceil(Math.log2(md + 1)) + Math.ceil(Math.log2(depth + 1)) + cw(nw) + Math.ceil(Math.log2(nw + 1));
+  r.lut.base += 1;
+  r.ff.base += 1;
+  // The memory; its read register is the assembly pipeline's first stage (counted below when soft).
+  addMemory(r, md, mw, 'ram', false);
+  const m = mapMemory(md, mw, 'ram');
+  // Block RAM tiles in depth are joined by a read mux in LUTs (Yosys cascades none).
+  const tiles = m.bram36 + m.bram18;
+  const across = m.bram36 > 0 ? Math.ceil(mw / 72) : Math.ceil(mw / 36);
+  const deep = m.where === 'bram' ? Math.max(1, Math.round(tiles / across)) : 1;
+  r.lut.fifoWc += mw * (wcSelectLuts(nw) + muxLuts(deep)) + 2 * ctrlBits;
+  // Holding register (DW), assembly register (NW·MW), output register (DW), control.
+  r.ff.fifoWc += 2 * bits + nw * mw + ctrlBits + 4 + (m.where === 'bram' ? 0 : mw);
+  return r;
+}
+
+/** gr_fifo_wc of `depth` beats (capacity depth + 2) of `bits` bits in words of `wordBits` bits. */
+export function fifoWcCost(depth: number, bits: number, wordBits: number, fabric: Fabric = 'xc7'): StageCost {
+  return finish(fifoWcFeatures(depth, bits, wordBits), fabric);
+}
+
+/** Word widths a join FIFO may use: the block RAM port widths (RAMB36 72 in simple dual port, 36, and two RAMB36 side by side). */
+export const WC_WORD_BITS: readonly number[] = [36, 72, 144];
+/**
+ * A width-converting FIFO must be at least this many times faster than the joining stage's mean
+ * pixel period: stages deliver pixels in bursts (a row at the end of a line buffer's wait, a
+ * folded stage's pixel in its last step), and at half the period a burst of the FIFO's depth
+ * drains while the other input's FIFO still has half its room.
+ */
+export const WC_RATE_MARGIN = 2;
+/** LUTs one block RAM36 is worth when a join FIFO's two forms are compared (about the LUT:BRAM36 ratio of 7-series and UltraScale+ parts, 470 to 740). */
+export const WC_BRAM36_LUTS = 500;
+
+/** A join FIFO as the generator plans it: gr_fifo (wordBits null) or gr_fifo_wc. */
+export interface JoinFifoChoice {
+  readonly wordBits: number | null;
+  readonly cost: StageCost;
+}
+
+/** One number to compare two FIFO forms: LUTs, FFs at half a LUT (devices have twice as many), block RAM at WC_BRAM36_LUTS. */
+function fifoScore(c: StageCost): number {
+  return c.lut + c.ff / 2 + WC_BRAM36_LUTS * (c.bram36 + c.bram18 / 2);
+}
+
+/**
+ * The cheaper form of a join FIFO of `depth` beats of `bits` bits whose joining stage takes a pixel
+ * every `pixelPeriodCycles` cycles on average: gr_fifo (in LUT RAM when `lutram`, the stage's
+ * folding asks for LUT RAM, and then only gr_fifo) or gr_fifo_wc with the cheapest word width of
+ * WC_WORD_BITS whose cycles per beat, times WC_RATE_MARGIN, fit the period.
+ */
+export function chooseJoinFifo(depth: number, bits: number, lutram: boolean, pixelPeriodCycles: number, fabric: Fabric = 'xc7'): JoinFifoChoice {
+  let best: JoinFifoChoice = { wordBits: null, cost: fifoCost(depth, bits, lutram ? 'lutram' : 'auto', fabric) };
+  if (lutram) return best;
+  for (const ww of WC_WORD_BITS) {
+    if (WC_RATE_MARGIN * wcCyclesPerBeat(depth, bits, ww) > pixelPeriodCycles) continue;
+    const c = fifoWcCost(depth, bits, ww, fabric);
+    if (fifoScore(c) < fifoScore(best.cost)) best = { wordBits: ww, cost: c };
+  }
+  return best;
 }
 
 /** gr_broadcast to n consumers: one "taken" flag per consumer; the data is shared wires. */

@@ -26,9 +26,9 @@ import { stageCycles } from '../emit/cycles.js';
 import { layerIdent } from '../emit/names.js';
 import { planStage } from '../emit/stages.js';
 import { GenRtlError } from '../util/errors.js';
-import { fifoCost, stageCost } from './cost.js';
+import { chooseJoinFifo, fifoCost, stageCost } from './cost.js';
 import type { Device } from './devices.js';
-import { capacityOf, DEFAULT_ONCHIP_LIMIT_BYTES, dspPrimitive, fabricOf, glueCost, resourcesOf, type Resources } from './report.js';
+import { capacityOf, DEFAULT_ONCHIP_LIMIT_BYTES, dspPrimitive, fabricOf, fifoPlanCost, glueCost, resourcesOf, type Resources } from './report.js';
 
 export const DEFAULT_MAX_UTIL = 0.8;
 
@@ -87,7 +87,8 @@ interface Choice {
 
 interface StageSearch {
   readonly l: LayerInfo;
-  readonly choices: readonly Choice[];
+  /** The stage's foldings with the stage's own cost (its join FIFOs are added per interval: `choicesAt`). */
+  readonly choices: readonly { readonly fold: Fold; readonly cycles: number; readonly stageCost: Vec }[];
   /** One input pixel per cycle: no folding of this stage beats it. */
   readonly floor: number;
 }
@@ -124,26 +125,56 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
 
   // FIFOs, broadcasts and the output stage, sized as in the default folding's design (join FIFOs
   // grow by a few entries at faster intervals: the report costs the real ones). A join FIFO's
-  // memory style follows the joining stage's `lutram`, so its cost goes with that stage.
+  // form goes with its stage's folding: with `lutram` a gr_fifo in LUT RAM; without, either a
+  // gr_fifo (the tool's memory choice) or, in the "width-converting" search, the form
+  // chooseJoinFifo picks at the interval T under test (gr_fifo_wc where the stage's pixel period
+  // T / pixels leaves time and it is cheaper). Every interval is fitted both ways (`fit`); the
+  // folding records the forms (Fold.fifoWordBits), so the design has the FIFOs that were costed.
   const base = buildDesign(info, resolveFolding(info, undefined, 'default folding'));
-  const fifosOf = new Map<string, { depth: number; bits: number }[]>();
-  for (const f of base.fifos) fifosOf.set(f.stage, [...(fifosOf.get(f.stage) ?? []), f]);
-  const fifoVec = (stage: string, lutram: boolean): Vec =>
-    (fifosOf.get(stage) ?? []).reduce((t, f) => add(t, vec(resourcesOf(fifoCost(f.depth, f.bits, lutram ? 'lutram' : 'auto', fabric)))), zero());
-  const glue = add(vec(resourcesOf(glueCost(base, fabric))), [...fifosOf.keys()].reduce((t, stage) => add(t, fifoVec(stage, false)), zero()), -1);
+  const fifosOf = new Map<string, { input: number; depth: number; bits: number; pixels: number }[]>();
+  for (const f of base.fifos) {
+    const out = info.byName.get(f.stage)!.outShape;
+    fifosOf.set(f.stage, [...(fifosOf.get(f.stage) ?? []), { input: f.input, depth: f.depth, bits: f.bits, pixels: out.height * out.width }]);
+  }
+  /** A join stage's FIFOs: their forms (0 = gr_fifo, else gr_fifo_wc's word width, by input) and cost. */
+  const joinFifos = (stage: string, lutram: boolean, interval: number, wc: boolean): { wordBits: number[]; cost: Vec } => {
+    const list = [...(fifosOf.get(stage) ?? [])].sort((a, b) => a.input - b.input);
+    const forms = list.map((f) => (wc ? chooseJoinFifo(f.depth, f.bits, lutram, interval / f.pixels, fabric) : { wordBits: null, cost: fifoCost(f.depth, f.bits, lutram ? 'lutram' : 'auto', fabric) }));
+    return { wordBits: forms.map((c) => c.wordBits ?? 0), cost: forms.reduce((t, c) => add(t, vec(resourcesOf(c.cost))), zero()) };
+  };
+  const glue = add(vec(resourcesOf(glueCost(base, fabric))), base.fifos.reduce((t, f) => add(t, vec(resourcesOf(fifoPlanCost(f, fabric)))), zero()), -1);
 
   const stages: StageSearch[] = info.layers.map((l, i) => {
     const ident = layerIdent(i, l.layer.name);
     const choices = candidates(l, { lutram: hasLutram, uram: hasUram, pack, spread: opts.spread ?? true })
       .filter((f) => allowWindow || !f.window)
-      .map((fold) => {
-        const cost = add(vec(resourcesOf(stageCost(planStage(l, ident, fold), dsp, fabric))), fifoVec(l.layer.name, fold.lutram ?? false));
-        return { fold, cycles: stageCycles(l, fold), cost };
-      })
+      .map((fold) => ({ fold, cycles: stageCycles(l, fold), stageCost: vec(resourcesOf(stageCost(planStage(l, ident, fold), dsp, fabric))) }))
       .sort((a, b) => a.cycles - b.cycles);
     const x = l.inShapes[0] ?? l.outShape;
     return { l, choices, floor: x.height * x.width };
   });
+
+  /** Every stage's foldings costed at `interval` (the stage with its join FIFOs; gr_fifo_wc allowed when `wc`). */
+  const costed = new Map<string, Choice[][]>();
+  const choicesAt = (interval: number, wc: boolean): Choice[][] => {
+    const key = `${interval}/${wc}`;
+    let c = costed.get(key);
+    if (!c) {
+      c = stages.map((s) => {
+        const name = s.l.layer.name;
+        if (!fifosOf.has(name)) return s.choices.map((x) => ({ fold: x.fold, cycles: x.cycles, cost: x.stageCost }));
+        const inLut = joinFifos(name, true, interval, false);
+        const own = joinFifos(name, false, interval, wc);
+        return s.choices.map((x) =>
+          x.fold.lutram
+            ? { fold: x.fold, cycles: x.cycles, cost: add(x.stageCost, inLut.cost) }
+            : { fold: { ...x.fold, fifoWordBits: own.wordBits }, cycles: x.cycles, cost: add(x.stageCost, own.cost) },
+        );
+      });
+      costed.set(key, c);
+    }
+    return c;
+  };
 
   const over = (t: Vec): Key | null => {
     let worst: Key | null = null;
@@ -153,11 +184,11 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
   const totalOf = (picks: readonly Choice[]): Vec => picks.reduce((t, c) => add(t, c.cost), glue);
 
   /** Every stage's cheapest folding (by the weights) that takes at most `interval` cycles; null where none does. */
-  const pickAll = (interval: number, weights: Vec): (Choice | null)[] =>
-    stages.map((s) => {
+  const pickAll = (interval: number, weights: Vec, wc: boolean): (Choice | null)[] =>
+    choicesAt(interval, wc).map((choices) => {
       let best: Choice | null = null;
       let bestScore = Infinity;
-      for (const c of s.choices) {
+      for (const c of choices) {
         if (c.cycles > interval) continue;
         const w = KEYS.reduce((sum, k) => sum + weights[k] * c.cost[k], 0);
         if (w < bestScore || (w === bestScore && best !== null && c.cycles < best.cycles)) {
@@ -178,16 +209,16 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
    * another resource over its cap. Stops when nothing is over, or no swap frees
    * any of the resource that is.
    */
-  const fit = (interval: number): { picks: Choice[] } | { over: Key; picks: Choice[] } => {
-    const picks = pickAll(interval, baseWeights) as Choice[];
+  const fitWith = (interval: number, wc: boolean): { picks: Choice[] } | { over: Key; picks: Choice[] } => {
+    const picks = pickAll(interval, baseWeights, wc) as Choice[];
     let total = totalOf(picks);
     for (let round = 0; round < 4 * stages.length * KEYS.length; round++) {
       const k = over(total);
       if (k === null) return { picks };
       let best: { i: number; c: Choice; gain: number; freed: number } | null = null;
-      stages.forEach((s, i) => {
+      choicesAt(interval, wc).forEach((choices, i) => {
         const now = picks[i]!;
-        for (const c of s.choices) {
+        for (const c of choices) {
           if (c.cycles > interval || c === now) continue;
           const freed = (now.cost[k] - c.cost[k]) / caps[k];
           if (freed <= 0) continue;
@@ -216,6 +247,24 @@ export function optimizeFolding(info: ModelInfo, opts: OptimizeOptions): Optimiz
     }
     const k = over(total);
     return k === null ? { picks } : { over: k, picks };
+  };
+
+  /**
+   * fitWith both ways: join FIFOs may be width-converting or not. The greedy swaps are
+   * path-dependent, and the cheaper FIFOs can lead them into a worse corner (SEP-Net small on
+   * xczu7ev did), so each way is tried and the fitting one with the least weighted use kept;
+   * without gr_fifo_wc this is the search as it was, so no interval fits worse than before.
+   */
+  const fit = (interval: number): { picks: Choice[] } | { over: Key; picks: Choice[] } => {
+    const a = fitWith(interval, true);
+    const b = fitWith(interval, false);
+    if ('over' in a) return 'over' in b ? a : b;
+    if ('over' in b) return a;
+    const score = (picks: readonly Choice[]): number => {
+      const t = totalOf(picks);
+      return KEYS.reduce((sum, k) => sum + baseWeights[k] * t[k], 0);
+    };
+    return score(b.picks) < score(a.picks) ? b : a;
   };
 
   // No interval below the slowest stage's fastest folding is possible.

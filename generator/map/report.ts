@@ -4,10 +4,10 @@
  * device's capacity and the paper's 10 MB on-chip budget, FPS at the clock,
  * and why it does or does not fit. Data only; rendering is separate.
  */
-import type { Design } from '../emit/design.js';
+import type { Design, FifoPlan } from '../emit/design.js';
 import { foldLimits } from '../emit/fold.js';
 import { planStage } from '../emit/stages.js';
-import { addCost, broadcastCost, fifoCost, outputStageCost, stageCost, type DspPrimitive, type Fabric, type StageCost } from './cost.js';
+import { addCost, broadcastCost, fifoCost, fifoWcCost, outputStageCost, stageCost, type DspPrimitive, type Fabric, type StageCost } from './cost.js';
 import type { Device } from './devices.js';
 
 /** The paper's on-chip budget (§1: "on-chip memory is often under 10 MB"). */
@@ -141,11 +141,16 @@ export interface ReportOptions {
   readonly mostFolded?: boolean;
 }
 
+/** A join FIFO as planned: gr_fifo (LUT RAM or the tool's choice) or gr_fifo_wc. */
+export function fifoPlanCost(f: FifoPlan, fabric: Fabric = 'xc7'): StageCost {
+  return f.wordBits === null ? fifoCost(f.depth, f.bits, f.lutram ? 'lutram' : 'auto', fabric) : fifoWcCost(f.depth, f.bits, f.wordBits, fabric);
+}
+
 /** FIFOs, broadcasts and the output stage of a design: the cost outside the stages. */
 export function glueCost(design: Design, fabric: Fabric = 'xc7'): StageCost {
   const param = (i: Design['instances'][number], name: string): number => Number(i.params.find((p) => p.name === name)!.value);
   return addCost(
-    ...design.fifos.map((f) => fifoCost(f.depth, f.bits, f.lutram ? 'lutram' : 'auto', fabric)),
+    ...design.fifos.map((f) => fifoPlanCost(f, fabric)),
     ...design.instances.filter((i) => i.module === 'gr_broadcast').map((i) => broadcastCost(param(i, 'N'), param(i, 'DW'))),
     outputStageCost(design.classes),
   );

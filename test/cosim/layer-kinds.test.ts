@@ -6,8 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cosim } from '../../generator/cosim/cosim.js';
+import { buildDesign } from '../../generator/emit/design.js';
 import { balancedFolding, foldLimits, resolveFolding, type Folding } from '../../generator/emit/fold.js';
 import type { ModelInfo } from '../../generator/ir/analyze.js';
+import { zooModel } from '../../generator/zoo/index.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
 import { HAVE_IVERILOG, HAVE_VERILATOR, cycleError, randomImages } from './helpers.js';
 
@@ -52,6 +54,41 @@ describe.skipIf(!HAVE_IVERILOG)('layer kinds under Icarus', () => {
       const r = cosim(info, { simulator: 'iverilog', images: randomImages(info, 2, 7), folding: resolveFolding(info, undefined, 'default'), seed: 4, stall: 0.3 });
       expect(r.firstMismatch).toBeNull();
       expect(r.status).toBe('ok');
+    });
+  }
+});
+
+/**
+ * Width-converting join FIFOs (rtl/gr_fifo_wc.v) inside whole designs: chosen by the generator
+ * (sepnet-tiny-28 balanced: the module's add takes a pixel every 4 cycles and its 128-bit skip
+ * FIFO goes to 72-bit words, two per pixel, right at the rate margin) and forced by the folding
+ * (sep-module, words of 12 and 5 bits: 3 and 7 per 32-bit pixel, neither dividing it).
+ * Bit-exact, cycles within 10 % of the prediction.
+ */
+describe.skipIf(!HAVE_VERILATOR)('width-converting join FIFOs under Verilator (stalls 30 %)', () => {
+  const cases: { name: string; info: () => ModelInfo; folding: (info: ModelInfo) => Folding; words: readonly (number | null)[] }[] = [
+    { name: 'sepnet-tiny-28, balanced folding (chosen)', info: () => zooModel('sepnet-tiny-28').info, folding: balancedFolding, words: [72, null, null, null] },
+    {
+      name: 'sep-module, fifoWordBits [12, 5] (forced)',
+      info: () => microModel(MICRO_NETS.find((n) => n.name === 'sep-module')!, 11).info,
+      folding: (info) => resolveFolding(info, { stages: { dut: { fifoWordBits: [12, 5] } } }, 'test'),
+      words: [12, 5],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const info = c.info();
+      const folding = c.folding(info);
+      const design = buildDesign(info, folding);
+      expect(design.fifos.map((f) => f.wordBits)).toEqual(c.words);
+      for (const f of design.fifos) expect(f.module).toBe(f.wordBits === null ? 'gr_fifo' : 'gr_fifo_wc');
+      const r = cosim(info, { simulator: 'verilator', images: randomImages(info, 3, 5), folding, seed: 6, stall: 0.3, quickBuild: true });
+      console.log(`${c.name}: ${r.mismatches} mismatches, ${r.cyclesPerImage} cycles/image vs ${r.predictedCyclesPerImage} predicted`);
+      results.push(`${c.name}: ${r.mismatches} mismatches, ${r.cyclesPerImage} cycles/image vs ${r.predictedCyclesPerImage} predicted`);
+      expect(r.firstLayerMismatch).toBeNull();
+      expect(r.firstMismatch).toBeNull();
+      expect(r.status).toBe('ok');
+      expect(cycleError(r.cyclesPerImage, r.predictedCyclesPerImage)).toBeLessThanOrEqual(0.1);
     });
   }
 });

@@ -1,5 +1,5 @@
 /**
- * The stream cores of rtl/ (gr_fifo, gr_broadcast, gr_concat, gr_add_stage, gr_avgpool_stage,
+ * The stream cores of rtl/ (gr_fifo, gr_fifo_wc, gr_broadcast, gr_concat, gr_add_stage, gr_avgpool_stage,
  * gr_output_stage): `verilator --lint-only -Wall` over several parameter sets each (no output at
  * all), illegal parameters stopping elaboration with the error module's name, and every
  * sim/tb/tb_<core>.sv testbench under Verilator and Icarus (each prints PASS or FAIL).
@@ -34,7 +34,7 @@ type Params = Readonly<Record<string, number>>;
 
 /** Files of a core: itself and the cores it instantiates. */
 function coreFiles(top: string): string[] {
-  const deps: Record<string, readonly string[]> = { gr_add_stage: ['gr_requant'], gr_avgpool_stage: ['gr_requant', 'gr_sdp_ram'], gr_fifo: ['gr_sdp_ram'] };
+  const deps: Record<string, readonly string[]> = { gr_add_stage: ['gr_requant'], gr_avgpool_stage: ['gr_requant', 'gr_sdp_ram'], gr_fifo: ['gr_sdp_ram'], gr_fifo_wc: ['gr_sdp_ram'] };
   return [top, ...(deps[top] ?? [])].map((m) => join(RTL, `${m}.v`));
 }
 
@@ -231,6 +231,14 @@ const LINT: readonly LintCase[] = [
     { DW: 24, DEPTH: 100, LUTRAM: 1 },
   ].map((params) => ({ top: 'gr_fifo', params })),
   ...[
+    { DW: 2048, DEPTH: 78, WW: 72 },
+    { DW: 1024, DEPTH: 135, WW: 36 },
+    { DW: 8, DEPTH: 2, WW: 72 }, // one word per beat, narrower than WW
+    { DW: 1, DEPTH: 2, WW: 1 },
+    { DW: 37, DEPTH: 4, WW: 4 }, // padded last word
+    { DW: 144, DEPTH: 5, WW: 72 },
+  ].map((params) => ({ top: 'gr_fifo_wc', params })),
+  ...[
     { N: 1, DW: 8 },
     { N: 2, DW: 8 },
     { N: 3, DW: 1 },
@@ -264,6 +272,8 @@ const LINT: readonly LintCase[] = [
 /** Illegal parameters and the error module each must name. */
 const BAD: readonly (LintCase & { readonly error: string })[] = [
   { top: 'gr_fifo', params: { DEPTH: 1 }, error: 'gr_error_fifo_depth_must_be_at_least_2' },
+  { top: 'gr_fifo_wc', params: { DEPTH: 1 }, error: 'gr_error_fifo_wc_depth_must_be_at_least_2' },
+  { top: 'gr_fifo_wc', params: { WW: 0 }, error: 'gr_error_fifo_wc_dw_and_ww_must_be_positive' },
   { top: 'gr_broadcast', params: { N: 0 }, error: 'gr_error_broadcast_n_must_be_at_least_1' },
   { top: 'gr_concat', params: { A_BITS: 0 }, error: 'gr_error_concat_a_bits_and_b_bits_must_be_positive' },
   { top: 'gr_output_stage', params: { LW: 33 }, error: 'gr_error_output_lw_must_be_1_to_32' },
@@ -285,6 +295,16 @@ const SIMS: readonly SimCase[] = [
     { DW: 40, DEPTH: 5 },
     { DW: 40, DEPTH: 5, LUTRAM: 1 },
   ].map((params) => ({ name: `gr_fifo ${fmt(params)}`, dut: 'gr_fifo', params, files: {} })),
+  // The bench checks order, capacity (DEPTH + 2), latency (NW + 4) and, where DEPTH >= 1 + ceil(3 / NW),
+  // exactly one beat per NW cycles on both sides; below that bound it prints the rate it measured.
+  ...[
+    { DW: 12, DEPTH: 2, WW: 5 }, // NW = 3, DW not a multiple of WW, smallest DEPTH
+    { DW: 16, DEPTH: 2, WW: 8 }, // NW = 2 below the sustained-rate bound
+    { DW: 40, DEPTH: 4, WW: 64 }, // NW = 1: one beat per cycle
+    { DW: 40, DEPTH: 3, WW: 64 }, // NW = 1 below the bound
+    { DW: 100, DEPTH: 5, WW: 9 }, // NW = 12, padded last word
+    { DW: 256, DEPTH: 6, WW: 72 }, // NW = 4, block-RAM word width
+  ].map((params) => ({ name: `gr_fifo_wc ${fmt(params)}`, dut: 'gr_fifo_wc', params, files: {} })),
   ...[1, 2, 3].map((n) => ({ name: `gr_broadcast N=${n}`, dut: 'gr_broadcast', params: { N: n }, files: {} })),
   { name: 'gr_concat A_BITS=12 B_BITS=20', dut: 'gr_concat', params: { A_BITS: 12, B_BITS: 20 }, files: {} },
   ...[

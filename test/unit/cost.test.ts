@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDesign } from '../../generator/emit/design.js';
 import { resolveFolding } from '../../generator/emit/fold.js';
 import type { StagePlan } from '../../generator/emit/stages.js';
-import { addTreeCost, BRAM18_SHAPES, BRAM36_SHAPES, bramPrimitives, fifoCost, linebufRows, mapMemory, mergedTreesCost, mulDsp, outputStageCost, shiftVarBits, stageCost, unpackFields } from '../../generator/map/cost.js';
+import { addTreeCost, BRAM18_SHAPES, BRAM36_SHAPES, bramPrimitives, chooseJoinFifo, fifoCost, fifoWcCost, linebufRows, WC_RATE_MARGIN, wcCyclesPerBeat, wcWords, mapMemory, mergedTreesCost, mulDsp, outputStageCost, shiftVarBits, stageCost, unpackFields } from '../../generator/map/cost.js';
 import { Prng } from '../../generator/util/prng.js';
 import { MICRO_NETS, microModel } from '../../generator/zoo/micro.js';
 
@@ -239,6 +239,38 @@ describe('FIFO, broadcast, output stage', () => {
     expect(fifoCost(4096, 8)).toMatchObject({ bram36: 1, bram18: 0 });
     expect(fifoCost(16, 8).ff).toBeLessThan(fifoCost(16, 64).ff);
     expect(fifoCost(16, 8).lut).toBeLessThan(fifoCost(64, 8).lut);
+  });
+
+  it('width-converting FIFO: words per pixel, rate, block RAM of the Yosys runs (docs/cost-model.md)', () => {
+    expect(wcWords(2048, 72)).toBe(29);
+    expect(wcWords(64, 72)).toBe(1);
+    expect(wcWords(37, 4)).toBe(10);
+    // One pixel per NW cycles once DEPTH covers a slot's NW + 3 cycles; below, DEPTH per NW + 3.
+    expect(wcCyclesPerBeat(78, 2048, 72)).toBe(29);
+    expect(wcCyclesPerBeat(3, 40, 64)).toBe(4 / 3);
+    expect(wcCyclesPerBeat(4, 40, 64)).toBe(1);
+    expect(fifoWcCost(78, 2048, 72)).toMatchObject({ bram36: 5, bram18: 0 });
+    expect(fifoWcCost(135, 1024, 72)).toMatchObject({ bram36: 4, bram18: 0 });
+    expect(fifoWcCost(246, 512, 72)).toMatchObject({ bram36: 4, bram18: 0 });
+    expect(fifoWcCost(78, 2048, 36)).toMatchObject({ bram36: 0, bram18: 9 });
+    // Holding, assembly and output registers: about three pixels of flip-flops.
+    expect(fifoWcCost(78, 2048, 72).ff).toBeGreaterThan(3 * 2048);
+  });
+
+  it('join FIFO choice: gr_fifo_wc only when the rate allows it and it is cheaper; never with lutram', () => {
+    // 78 x 2048 bits: gr_fifo takes 57 RAMB18 (auto) or ~8.6 K LUTs (LUT RAM); gr_fifo_wc a few block RAMs.
+    const slow = chooseJoinFifo(78, 2048, false, 512);
+    expect(slow.wordBits).not.toBeNull();
+    expect(WC_RATE_MARGIN * wcCyclesPerBeat(78, 2048, slow.wordBits!)).toBeLessThanOrEqual(512);
+    expect(slow.cost.bram36 + slow.cost.bram18 / 2).toBeLessThan(fifoCost(78, 2048).bram18 / 2);
+    // Too fast for 36-bit words (57 per pixel) but not for 72 (29) or 144 (15).
+    const mid = chooseJoinFifo(78, 2048, false, 100);
+    expect([72, 144]).toContain(mid.wordBits);
+    // Too fast for any word width: the plain FIFO.
+    expect(chooseJoinFifo(78, 2048, false, 20).wordBits).toBeNull();
+    expect(chooseJoinFifo(78, 2048, true, 512)).toEqual({ wordBits: null, cost: fifoCost(78, 2048, 'lutram') });
+    // Narrow and shallow: one word per pixel buys nothing.
+    expect(chooseJoinFifo(8, 64, false, 1000).wordBits).toBeNull();
   });
 
   it('output stage grows with the classes', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readModelFile } from '../../generator/format/model-file.js';
-import { resolveFolding } from '../../generator/emit/fold.js';
+import { balancedFolding, resolveFolding } from '../../generator/emit/fold.js';
 import { generate } from '../../generator/emit/generate.js';
 import { packRow } from '../../generator/emit/hex.js';
 import { layerIdent, sanitize, topName } from '../../generator/emit/names.js';
@@ -111,6 +111,29 @@ describe('generate', () => {
     expect(() => resolveFolding(info, { stages: { module1_prb1: { simd: 2, spread: 4 } } }, 'f.json')).toThrow(/spread 4 must be a divisor of simd 2/);
     expect(() => resolveFolding(info, { stages: { module1_prb1: { window: true, spread: 2 } } }, 'f.json')).toThrow(/spread is for the one-tap-per-cycle core/);
     expect(() => resolveFolding(info, { stages: { conv1: { spread: 2 } } }, 'f.json')).toThrow(/stage "conv1" \(binconv\): spread is for PRB stages/);
+  });
+
+  it('join FIFOs: the folding fixes their forms (fifoWordBits), else the generator picks the rate-allowed cheaper one', () => {
+    const forced = resolveFolding(info, { stages: { module1_add: { fifoWordBits: [40, 0] } } }, 'f.json');
+    expect(forced.get('module1_add')).toMatchObject({ window: false, fifoWordBits: [40, 0] });
+    const design = generate(info, { folding: forced, device: null, clockMhz: 100 }).design;
+    const [q0, q1] = design.fifos.filter((f) => f.stage === 'module1_add');
+    expect(q0).toMatchObject({ input: 0, module: 'gr_fifo_wc', wordBits: 40, wordsPerPixel: Math.ceil(q0!.bits / 40) });
+    expect(q1).toMatchObject({ input: 1, module: 'gr_fifo', wordBits: null, wordsPerPixel: 1, cyclesPerPixel: 1 });
+    // The instance agrees with the plan: module and WW.
+    const inst = design.instances.find((i) => i.name === `u_${q0!.name}`)!;
+    expect(inst.module).toBe('gr_fifo_wc');
+    expect(inst.params).toContainEqual({ name: 'WW', value: '40' });
+    expect(design.instances.find((i) => i.name === `u_${q1!.name}`)!.module).toBe('gr_fifo');
+    // Every plan's module is what its instance uses, for the generator's own choices too.
+    for (const folding of [resolveFolding(info, undefined, 'd'), balancedFolding(info)]) {
+      const d = generate(info, { folding, device: null, clockMhz: 100 }).design;
+      for (const f of d.fifos) expect(d.instances.find((i) => i.name === `u_${f.name}`)!.module).toBe(f.module);
+    }
+    expect(() => resolveFolding(info, { stages: { conv1: { fifoWordBits: [36] } } }, 'f.json')).toThrow(/stage "conv1" \(binconv\): fifoWordBits needs a join/);
+    expect(() => resolveFolding(info, { stages: { module1_add: { fifoWordBits: [36] } } }, 'f.json')).toThrow(/one entry per input \(2\), got 1/);
+    expect(() => resolveFolding(info, { stages: { module1_add: { fifoWordBits: [36, -1] } } }, 'f.json')).toThrow(/0 \(gr_fifo\) or a word width in bits, got -1/);
+    expect(() => resolveFolding(info, { stages: { module1_add: { lutram: true, fifoWordBits: [36, 0] } } }, 'f.json')).toThrow(/fifoWordBits must be 0 with it/);
   });
 
   it('generates the shipped model too', () => {
